@@ -1,0 +1,64 @@
+"""The command line: clear messages and exit codes, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import Servers
+from voice_platform import __version__
+from voice_platform.cli import app
+
+runner = CliRunner()
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == __version__
+
+
+def test_invalid_settings_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORT", "not-a-port")
+    result = runner.invoke(app, ["migrate"])
+    assert result.exit_code == 2
+    assert "Invalid settings: PORT" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", ["migrate", "serve", "worker"])
+def test_commands_that_need_servers_say_so(command: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    result = runner.invoke(app, [command])
+    assert result.exit_code == 2
+    assert "DATABASE_URL" in result.output
+
+
+def test_migrate_applies_to_the_configured_database(db: Servers) -> None:
+    result = runner.invoke(app, ["migrate"])
+    assert result.exit_code == 0, result.output
+    assert "Database at revision head" in result.output
+
+
+def test_migrate_to_an_unknown_revision(db: Servers) -> None:
+    result = runner.invoke(app, ["migrate", "9999"])
+    assert result.exit_code == 2
+    assert "9999" in result.output
+
+
+def test_migrate_against_an_unreachable_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voice_platform.config import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@/none?host=/nonexistent-socket-dir")
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["migrate"])
+    get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "cannot reach the database" in result.output
+
+
+def test_up_refuses_a_bad_port() -> None:
+    result = runner.invoke(app, ["up", "--port", "70000"])
+    assert result.exit_code == 2
+    assert "less than or equal to 65535" in result.output

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect, text
+
+from tests.conftest import Servers
+from voice_platform.config import get_settings
+from voice_platform.db import dispose_engines, owner_engine, owner_url
+from voice_platform.runtime import migrations
+
+TENANT_TABLES = {"tenants", "memberships", "audit_log"}
+
+
+def test_head_is_applied_and_nothing_is_pending(db: Servers) -> None:
+    assert migrations.pending(owner_url(get_settings())) == []
+    tables = set(inspect(owner_engine()).get_table_names())
+    assert {"tenants", "users", "memberships", "audit_log", "alembic_version"} <= tables
+
+
+def test_every_tenant_table_forces_row_level_security(db: Servers) -> None:
+    with owner_engine().connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
+                "WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace "
+                "AND relname <> 'alembic_version'"
+            )
+        ).all()
+        policies = conn.execute(text("SELECT tablename, policyname FROM pg_policies")).all()
+    assert {name for name, rls, force in rows if rls and force} == {name for name, *_ in rows}
+    for table in TENANT_TABLES:
+        assert (table, "tenant_isolation") in policies
+
+
+def test_pgvector_is_installed(db: Servers) -> None:
+    with owner_engine().connect() as conn:
+        distance = conn.execute(text("SELECT '[1,0]'::vector <-> '[0,1]'::vector")).scalar()
+    assert distance == pytest.approx(2**0.5)
+
+
+def test_downgrade_to_base_and_back(db: Servers) -> None:
+    migrations.downgrade("base")
+    dispose_engines()
+    assert "tenants" not in inspect(owner_engine()).get_table_names()
+    assert migrations.pending(owner_url(get_settings())) == ["0001"]
+    migrations.upgrade()
+    dispose_engines()
+    assert "tenants" in inspect(owner_engine()).get_table_names()
+
+
+def test_upgrade_twice_is_a_no_op(db: Servers) -> None:
+    migrations.upgrade()
+    migrations.upgrade()
+    assert migrations.pending(owner_url(get_settings())) == []

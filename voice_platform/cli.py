@@ -1,0 +1,128 @@
+"""The `voice-platform` command: the operator's and tester's handle on the platform."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from voice_platform import __version__
+from voice_platform.config import PROJECT_ROOT, Settings
+
+app = typer.Typer(
+    help="Voice agent platform for small businesses.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True, soft_wrap=True)
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        settings = Settings()
+        return settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        console.print(f"[red]Invalid settings: {problems}[/red]")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+@app.command()
+def up(
+    port: Annotated[
+        int | None, typer.Option(help="Port for the UI and /api.", min=1, max=65535)
+    ] = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    dev: Annotated[bool, typer.Option(help="Hot reload (UI on PORT, backend on PORT+1).")] = False,
+) -> None:
+    """Start the platform: embedded PostgreSQL and Redis unless configured, migrations,
+    the worker and the app. Ctrl-C stops everything it started."""
+    from voice_platform.runtime.supervisor import StartupError, run_up
+
+    settings = load_settings(port=port, host=host)
+    try:
+        code = run_up(settings, console, dev=dev)
+    except StartupError as exc:
+        console.print(f"[red]{exc}[/red]")
+        code = 1
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    port: Annotated[
+        int | None, typer.Option(help="Port for the UI and /api.", min=1, max=65535)
+    ] = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+) -> None:
+    """Serve the app only (production: DATABASE_URL and REDIS_URL point at your servers)."""
+    from voice_platform.runtime.supervisor import child_env, reflex_command
+
+    settings = load_settings(port=port, host=host)
+    if not settings.database_url or not settings.redis_url:
+        console.print(
+            "[red]`serve` needs DATABASE_URL and REDIS_URL; use `up` for the embedded ones[/red]"
+        )
+        raise typer.Exit(2)
+    env = child_env(settings, database_url=settings.database_url, redis_url=settings.redis_url)
+    os.chdir(PROJECT_ROOT)
+    os.execvpe(sys.executable, reflex_command(settings, dev=False), env)  # noqa: S606
+
+
+@app.command()
+def worker() -> None:
+    """Run the arq worker (needs REDIS_URL and DATABASE_URL)."""
+    from voice_platform.runtime.supervisor import worker_command
+
+    settings = load_settings()
+    if not settings.redis_url or not settings.database_url:
+        console.print("[red]the worker needs DATABASE_URL and REDIS_URL[/red]")
+        raise typer.Exit(2)
+    os.chdir(PROJECT_ROOT)
+    raise typer.Exit(subprocess.call(worker_command()))  # noqa: S603
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+    down: Annotated[bool, typer.Option("--down", help="Downgrade to REVISION instead.")] = False,
+) -> None:
+    """Apply database migrations (to DATABASE_URL)."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import OperationalError
+
+    from voice_platform.runtime import migrations
+
+    settings = load_settings()
+    if not settings.database_url:
+        console.print("[red]DATABASE_URL is not set (`up` migrates the embedded database)[/red]")
+        raise typer.Exit(2)
+    try:
+        if down:
+            migrations.downgrade(revision)
+        else:
+            migrations.upgrade(revision)
+    except CommandError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    except OperationalError as exc:
+        console.print(f"[red]cannot reach the database: {str(exc.orig).strip()}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"Database at revision {revision}" + (" (downgraded)" if down else ""))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Business rules. Services import neither Reflex nor FastAPI."""
