@@ -30,11 +30,19 @@ TESTS_DIR = Path(__file__).parent
 RESULTS_DIR = TESTS_DIR.parent / "test-results"
 
 
+KINDS = ("unit", "integration", "e2e")
+
+
+def test_kind(item: pytest.Item) -> str:
+    return Path(str(item.fspath)).relative_to(TESTS_DIR).parts[0]
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Fast tests first; browser tests last, as Playwright's loop would disturb async tests.
+    items.sort(key=lambda item: KINDS.index(test_kind(item)) if test_kind(item) in KINDS else 0)
     for item in items:
-        kind = Path(str(item.fspath)).relative_to(TESTS_DIR).parts[0]
-        if kind in ("unit", "integration", "e2e"):
-            item.add_marker(getattr(pytest.mark, kind))
+        if test_kind(item) in KINDS:
+            item.add_marker(getattr(pytest.mark, test_kind(item)))
 
 
 @dataclass

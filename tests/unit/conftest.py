@@ -1,6 +1,12 @@
 import pytest
 
-SERVER_VARIABLES = ("DATABASE_URL", "DATABASE_APP_URL", "REDIS_URL", "PUBLIC_BASE_URL", "CORS_ORIGINS")
+SERVER_VARIABLES = (
+    "DATABASE_URL",
+    "DATABASE_APP_URL",
+    "REDIS_URL",
+    "PUBLIC_BASE_URL",
+    "CORS_ORIGINS",
+)
 
 
 @pytest.fixture(autouse=True)

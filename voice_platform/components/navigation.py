@@ -12,11 +12,13 @@ class NavItem:
     label: str
     route: str
     icon: str
+    # Served by the API, not the UI's router: open it as a page of its own.
+    external: bool = False
 
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Home", "/", "house"),
-    NavItem("API docs", "/api/docs", "book-open"),
+    NavItem("API docs", "/api/docs", "book-open", external=True),
 )
 
 
@@ -25,6 +27,7 @@ def nav_link(item: NavItem) -> rx.Component:
     return rx.link(
         rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label, size="3"), spacing="3"),
         href=item.route,
+        is_external=item.external,
         underline="none",
         color_scheme=rx.cond(is_current, "iris", "gray"),
         high_contrast=is_current,

@@ -9,18 +9,27 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, pool
 
 from voice_platform.config import PROJECT_ROOT
+from voice_platform.db import sqlalchemy_url
 
 
 def alembic_config() -> Config:
     return Config(str(PROJECT_ROOT / "alembic.ini"))
 
 
-def upgrade(revision: str = "head") -> None:
-    command.upgrade(alembic_config(), revision)
+def alembic_config_for(url: str | None) -> Config:
+    config = alembic_config()
+    if url:
+        config.attributes["url"] = sqlalchemy_url(url)
+    return config
 
 
-def downgrade(revision: str) -> None:
-    command.downgrade(alembic_config(), revision)
+def upgrade(revision: str = "head", *, url: str | None = None) -> None:
+    """Upgrade the database at `url` (default: DATABASE_URL) to `revision`."""
+    command.upgrade(alembic_config_for(url), revision)
+
+
+def downgrade(revision: str, *, url: str | None = None) -> None:
+    command.downgrade(alembic_config_for(url), revision)
 
 
 def pending(url: str) -> list[str]:

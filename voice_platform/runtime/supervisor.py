@@ -231,14 +231,7 @@ def run_up(settings: Settings, console: Console, *, dev: bool = False) -> int:
         stack = Stack(settings, console)
         try:
             stack.start_services()
-            os.environ["DATABASE_URL"] = stack.database_url
-            os.environ["REDIS_URL"] = stack.redis_url
-            from voice_platform.config import get_settings
-            from voice_platform.db import dispose_engines
-
-            get_settings.cache_clear()
-            dispose_engines()
-            upgrade()
+            upgrade(url=stack.database_url)
             console.print("Database migrations applied")
             stack.spawn("worker", worker_command())
             stack.spawn("app", reflex_command(settings, dev=dev))
