@@ -13,6 +13,7 @@ help:
 	@echo "make run   - install what is missing, then start the platform (embedded PostgreSQL and Redis)"
 	@echo "make test  - install what is missing, then lint, type-check and run every test with coverage"
 	@echo "make dev   - like run, with hot reload (UI on PORT, backend on PORT+1)"
+	@echo "make bench - measure start and stop times against their bounds"
 	@echo "make lint | typecheck | format | clean"
 
 run: $(VENV)/.installed $(BUN)
@@ -31,6 +32,9 @@ lint: $(VENV)/.installed-dev
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
+
+bench: $(VENV)/.installed $(BUN)
+	$(BIN)/python -m benchmarks.startup
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

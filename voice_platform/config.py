@@ -16,7 +16,11 @@ class Settings(BaseSettings):
     """Platform settings, read from the environment and an optional `.env` file."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        case_sensitive=False,
     )
 
     environment: Literal["development", "test", "production"] = Field(
