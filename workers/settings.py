@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import httpx
 from arq import cron
 from arq.connections import RedisSettings
 
 from voice_platform.config import get_settings
 from voice_platform.logs import configure_logging
 from workers.jobs import heartbeat
+
+# One connection pool for every job that calls out (crawling, provider APIs, webhooks).
+HTTP_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
 
 def redis_settings() -> RedisSettings:
@@ -28,12 +32,15 @@ async def startup(ctx: dict[str, Any]) -> None:
     """Shared clients live in ctx for every job; arq has already put its Redis pool there."""
     configure_logging()
     ctx["settings"] = get_settings()
+    ctx["http"] = httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=True)
     await heartbeat(ctx)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
     from voice_platform.db import dispose_engines
 
+    if "http" in ctx:
+        await ctx["http"].aclose()
     dispose_engines()
 
 

@@ -19,6 +19,7 @@ from voice_platform.runtime.supervisor import (
     Stack,
     StartupError,
     child_env,
+    health_url,
     reflex_command,
     run_up,
 )
@@ -56,6 +57,8 @@ def test_prod_serves_ui_and_api_on_one_port_dev_on_two() -> None:
     )
     dev = reflex_command(settings, dev=True)
     assert dev[dev.index("--backend-port") + 1] == "4101"
+    assert health_url(settings, dev=False) == "http://127.0.0.1:4100/api/health"
+    assert health_url(settings, dev=True) == "http://127.0.0.1:4101/api/health"
 
 
 def spawn_tree(stack: Stack, name: str, script: str) -> ManagedProcess:
@@ -106,14 +109,14 @@ def test_wait_until_serving_names_a_child_that_died(tmp_path: Path) -> None:
     stack = Stack(Settings(_env_file=None, data_dir=tmp_path, port=1), quiet_console())
     spawn_tree(stack, "app", "raise SystemExit(4)")
     with pytest.raises(StartupError, match="app exited with code 4"):
-        stack.wait_until_serving(timeout=10)
+        stack.wait_until_serving(health_url(stack.settings, dev=False), timeout=10)
     stack.stop()
 
 
 def test_wait_until_serving_gives_up(tmp_path: Path) -> None:
     stack = Stack(Settings(_env_file=None, data_dir=tmp_path, port=1), quiet_console())
     with pytest.raises(StartupError, match="did not answer"):
-        stack.wait_until_serving(timeout=0.5)
+        stack.wait_until_serving(health_url(stack.settings, dev=False), timeout=0.5)
 
 
 def test_embedded_services_start_and_stop_with_the_stack(tmp_path: Path) -> None:
@@ -186,7 +189,7 @@ def test_up_stops_cleanly_when_interrupted(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(
         supervisor, "worker_command", lambda: [sys.executable, "-c", "import time; time.sleep(60)"]
     )
-    monkeypatch.setattr(Stack, "wait_until_serving", lambda self, timeout: None)
+    monkeypatch.setattr(Stack, "wait_until_serving", lambda self, url, timeout: None)
 
     def interrupt_soon() -> None:
         time.sleep(2)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import httpx
 from arq import create_pool
 from arq.connections import RedisSettings
 from arq.worker import Worker
@@ -40,7 +41,9 @@ async def test_heartbeat_job_runs_and_health_reports_it(db: Servers) -> None:
         handle_signals=False,
     )
     await worker.main()
+    assert isinstance(worker.ctx["http"], httpx.AsyncClient)
     await worker.close()
+    assert worker.ctx["http"].is_closed
     assert worker.jobs_complete == 1
     assert worker.jobs_failed == 0
     beat = float(await pool.get(HEARTBEAT_KEY))

@@ -77,6 +77,12 @@ def reflex_command(settings: Settings, *, dev: bool) -> list[str]:
             "--backend-host", settings.host]  # fmt: skip
 
 
+def health_url(settings: Settings, *, dev: bool) -> str:
+    """Where the API answers: the one port in production, the backend's port in dev mode."""
+    port = settings.port + 1 if dev else settings.port
+    return f"http://{settings.host}:{port}/api/health"
+
+
 def worker_command() -> list[str]:
     return [sys.executable, "-m", "arq", "workers.settings.WorkerSettings"]
 
@@ -139,8 +145,7 @@ class Stack:
         )  # fmt: skip
         self.processes.append(ManagedProcess(name, popen))
 
-    def wait_until_serving(self, timeout: float) -> None:
-        url = f"http://{self.settings.host}:{self.settings.port}/api/health"
+    def wait_until_serving(self, url: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for proc in self.processes:
@@ -236,11 +241,12 @@ def run_up(settings: Settings, console: Console, *, dev: bool = False) -> int:
             stack.spawn("worker", worker_command())
             stack.spawn("app", reflex_command(settings, dev=dev))
             console.print("Starting the app (the first start builds the UI; that takes a while)")
-            stack.wait_until_serving(timeout=900)
+            stack.wait_until_serving(health_url(settings, dev=dev), timeout=900)
+            docs = health_url(settings, dev=dev).removesuffix("/health") + "/docs"
             console.print(
                 f"\n[bold green]Voice Platform is running at "
                 f"http://{settings.host}:{settings.port}[/bold green]  "
-                f"(API docs: /api/docs; ready in {time.perf_counter() - started:.1f} s). "
+                f"(API docs: {docs}; ready in {time.perf_counter() - started:.1f} s). "
                 "Press Ctrl-C to stop.\n"
             )
             return stack.watch()
