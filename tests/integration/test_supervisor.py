@@ -149,18 +149,20 @@ def test_configured_services_are_used_as_they_are(tmp_path: Path) -> None:
     assert stack.redis is None
 
 
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
+
+
+def stand_in_children(monkeypatch: pytest.MonkeyPatch, app: list[str]) -> None:
+    """Run small programs in place of the Reflex app and the worker."""
+    monkeypatch.setattr(supervisor, "reflex_command", lambda settings, dev: app)
+    monkeypatch.setattr(supervisor, "worker_command", lambda: SLEEPER)
+
+
 def test_up_reports_a_failed_start_and_cleans_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # An app that dies at once: `up` must say so, exit 1 and leave nothing running.
-    monkeypatch.setattr(
-        supervisor,
-        "reflex_command",
-        lambda settings, dev: [sys.executable, "-c", "raise SystemExit(7)"],
-    )
-    monkeypatch.setattr(
-        supervisor, "worker_command", lambda: [sys.executable, "-c", "import time; time.sleep(60)"]
-    )
+    stand_in_children(monkeypatch, [sys.executable, "-c", "raise SystemExit(7)"])
     output = tmp_path / "out.txt"
     settings = Settings(
         _env_file=None, data_dir=tmp_path / "data", port=1, database_url="", redis_url=""
@@ -181,14 +183,7 @@ def test_up_reports_a_failed_start_and_cleans_up(
 
 
 def test_up_stops_cleanly_when_interrupted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        supervisor,
-        "reflex_command",
-        lambda settings, dev: [sys.executable, "-c", "import time; time.sleep(60)"],
-    )
-    monkeypatch.setattr(
-        supervisor, "worker_command", lambda: [sys.executable, "-c", "import time; time.sleep(60)"]
-    )
+    stand_in_children(monkeypatch, SLEEPER)
     monkeypatch.setattr(Stack, "wait_until_serving", lambda self, url, timeout: None)
 
     def interrupt_soon() -> None:
