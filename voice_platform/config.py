@@ -6,10 +6,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105  (refused in production)
 
 
 class Settings(BaseSettings):
@@ -67,7 +68,7 @@ class Settings(BaseSettings):
     )
 
     secret_key: SecretStr = Field(
-        default=SecretStr("dev-insecure-change-me"),
+        default=SecretStr(DEV_SECRET_KEY),
         description="Signs tokens; must be set to a long random value in production.",
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(
@@ -78,6 +79,45 @@ class Settings(BaseSettings):
         default="INFO", description="Log level of the app and the worker."
     )
     log_json: bool = Field(default=False, description="Write logs as JSON lines.")
+
+    access_token_minutes: int = Field(
+        default=15, ge=1, le=1440, description="Lifetime of an access token (JWT)."
+    )
+    refresh_token_days: int = Field(
+        default=30, ge=1, le=365, description="Lifetime of a refresh token (a log-in session)."
+    )
+    password_reset_minutes: int = Field(
+        default=60, ge=5, le=1440, description="How long a password-reset link works."
+    )
+    invitation_days: int = Field(
+        default=7, ge=1, le=60, description="How long an invitation works."
+    )
+    impersonation_max_minutes: int = Field(
+        default=60, ge=5, le=480, description="Longest a staff impersonation may last."
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, le=100, description="Failed log-ins in a row before a lockout."
+    )
+    login_lockout_seconds: int = Field(
+        default=900, ge=1, le=86400, description="How long a lockout lasts."
+    )
+    login_attempts_per_ip_per_minute: int = Field(
+        default=30, ge=1, le=10000, description="Log-in attempts one address may make a minute."
+    )
+    smtp_host: str = Field(default="", description="SMTP server; empty: email goes to the outbox.")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP port.")
+    smtp_username: str = Field(default="", description="SMTP user (empty: no log-in).")
+    smtp_password: SecretStr = Field(default=SecretStr(""), description="SMTP password.")
+    smtp_starttls: bool = Field(
+        default=True, description="Upgrade the SMTP connection with STARTTLS."
+    )
+    email_from: str = Field(
+        default="Voice Platform <no-reply@localhost>", description="Sender of every email."
+    )
+    seed_demo: bool = Field(
+        default=True,
+        description="`up` adds a demo tenant, its owner and a staff user if there are no tenants.",
+    )
 
     worker_heartbeat_seconds: int = Field(
         default=30, ge=1, le=3600, description="How often the worker writes its heartbeat."
@@ -105,6 +145,15 @@ class Settings(BaseSettings):
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must be a redis://, rediss:// or unix:// URL")
         return value
+
+    @model_validator(mode="after")
+    def _production_needs_a_secret(self) -> Settings:
+        key = self.secret_key.get_secret_value()
+        if self.environment == "production" and (key == DEV_SECRET_KEY or len(key) < 32):
+            raise ValueError(
+                "SECRET_KEY must be a random value of 32 characters or more in production"
+            )
+        return self
 
     @property
     def base_url(self) -> str:

@@ -65,3 +65,13 @@ def tenant_table(table: str, role: str, column: str = "tenant_id") -> list[str]:
         f"CREATE POLICY platform_access ON {table} TO CURRENT_USER USING (true) WITH CHECK (true)",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {role}",
     ]
+
+
+def platform_table(table: str) -> list[str]:
+    """A table only the platform path may touch: RLS forced, no policy for the app role."""
+    table = _ident(table)
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY platform_access ON {table} TO CURRENT_USER USING (true) WITH CHECK (true)",
+    ]

@@ -29,6 +29,9 @@ class AuditEntry(SQLModel, table=True):
     impersonator_user_id: uuid.UUID | None = Field(
         default=None, foreign_key="users.id", ondelete="SET NULL"
     )
+    actor_api_key_id: uuid.UUID | None = Field(
+        default=None, foreign_key="api_keys.id", ondelete="SET NULL"
+    )
     action: str = Field(max_length=100)
     entity_type: str = Field(max_length=100)
     entity_id: str | None = Field(default=None, max_length=100)

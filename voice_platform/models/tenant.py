@@ -15,6 +15,10 @@ SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 class TenantBase(SQLModel):
     name: str = Field(min_length=1, max_length=200)
     time_zone: str = Field(default="UTC", max_length=64)
+    # Where calls are transferred to a person, in E.164 (+15551234567).
+    business_phone: str | None = Field(default=None, max_length=20)
+    # Where messages and notices for the business go.
+    notification_email: str | None = Field(default=None, max_length=320)
 
 
 class Tenant(TenantBase, table=True):
@@ -32,6 +36,8 @@ class TenantCreate(TenantBase):
 class TenantUpdate(SQLModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     time_zone: str | None = Field(default=None, max_length=64)
+    business_phone: str | None = Field(default=None, max_length=20)
+    notification_email: str | None = Field(default=None, max_length=320)
 
 
 class TenantPublic(TenantBase):

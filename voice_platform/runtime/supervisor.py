@@ -24,6 +24,7 @@ from rich.console import Console
 
 from voice_platform.config import PROJECT_ROOT, Settings
 from voice_platform.runtime.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedServerError
+from voice_platform.services.seed import DemoLogins
 
 BUN_BIN = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
 DEFAULT_NPM_REGISTRY = "https://registry.npmjs.org/"
@@ -228,6 +229,23 @@ def stop_on_signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def seed(settings: Settings, database_url: str) -> DemoLogins | None:
+    """The demo tenant, on a first start outside production."""
+    if not settings.seed_demo or settings.environment == "production":
+        return None
+    from sqlmodel import Session, create_engine
+
+    from voice_platform.db import sqlalchemy_url
+    from voice_platform.services.seed import seed_demo
+
+    engine = create_engine(sqlalchemy_url(database_url))
+    try:
+        with Session(engine) as session, session.begin():
+            return seed_demo(session)
+    finally:
+        engine.dispose()
+
+
 def run_up(settings: Settings, console: Console, *, dev: bool = False) -> int:
     from voice_platform.runtime.migrations import upgrade
 
@@ -238,6 +256,7 @@ def run_up(settings: Settings, console: Console, *, dev: bool = False) -> int:
             stack.start_services()
             upgrade(url=stack.database_url)
             console.print("Database migrations applied")
+            logins = seed(settings, stack.database_url)
             stack.spawn("worker", worker_command())
             stack.spawn("app", reflex_command(settings, dev=dev))
             console.print("Starting the app (the first start builds the UI; that takes a while)")
@@ -249,6 +268,12 @@ def run_up(settings: Settings, console: Console, *, dev: bool = False) -> int:
                 f"(API docs: {docs}; ready in {time.perf_counter() - started:.1f} s). "
                 "Press Ctrl-C to stop.\n"
             )
+            if logins:
+                console.print(
+                    f"Demo tenant created. Log in at http://{settings.host}:{settings.port}/login "
+                    f"as {logins.owner_email} (owner) or {logins.staff_email} (staff), "
+                    f"password {logins.password}\n"
+                )
             return stack.watch()
         except KeyboardInterrupt:
             console.print("\nStopping…")
