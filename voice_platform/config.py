@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEV_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105  (refused in production)
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-in-production"  # noqa: S105  (refused in production)
 
 
 class Settings(BaseSettings):

@@ -39,13 +39,14 @@ def now() -> datetime:
 
 def list_members(session: Session, *, principal: Principal, tenant_id: uuid.UUID) -> list[Member]:
     authorize(principal, tenant_id)
+    # Named columns: the app role may not read users.password_hash.
     rows = session.exec(
-        select(Membership, User)
+        select(User.id, User.email, User.full_name, Membership.role, Membership.created_at)
         .join(User, col(User.id) == Membership.user_id)
         .where(Membership.tenant_id == tenant_id)
         .order_by(col(Membership.created_at), col(User.email))
     ).all()
-    return [Member(u.id, u.email, u.full_name, m.role, m.created_at) for m, u in rows]
+    return [Member(*row) for row in rows]
 
 
 def _membership(session: Session, tenant_id: uuid.UUID, user_id: uuid.UUID) -> Membership:

@@ -55,7 +55,9 @@ def authorize(
     Another tenant answers NotFound, so its existence does not leak. Staff may read any
     tenant; to change one they impersonate it."""
     if principal.tenant_id != tenant_id:
-        if principal.is_staff and not write and not principal.is_impersonating:
+        if principal.is_staff and not principal.is_impersonating and not principal.is_api_key:
+            if write:
+                raise Forbidden("Staff change a tenant's data only while impersonating it")
             return
         raise NotFound("No such tenant")
     if users_only and principal.is_api_key:

@@ -1,0 +1,322 @@
+"""Every API route, called by every kind of caller, against the expected status.
+
+The route list comes from the app's own route table: a new route without a row here fails
+`test_the_matrix_covers_every_route`. Cross-tenant access must never be 2xx."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from tests.conftest import Servers
+from voice_platform.api import create_api
+from voice_platform.config import get_settings
+from voice_platform.db import owner_engine, platform_session
+from voice_platform.models import (
+    ApiKey,
+    ApiKeyScope,
+    Impersonation,
+    Invitation,
+    Membership,
+    PasswordReset,
+    RefreshToken,
+    Role,
+    Tenant,
+    User,
+)
+from voice_platform.services.security import hash_password, hash_secret, issue_access_token
+
+PRINCIPALS = (
+    "anonymous",
+    "member",
+    "admin",
+    "owner",
+    "other_owner",
+    "api_key_read",
+    "staff",
+    "staff_impersonating",
+)
+PASSWORD = "correct horse battery"
+IDS = {
+    name: uuid.uuid4()
+    for name in (
+        "tenant_a", "tenant_b", "owner", "admin", "member", "member2", "other_owner", "staff",
+        "impersonation", "invitation", "key_read", "key_target",
+    )
+}  # fmt: skip
+SECRETS = {
+    "key_read": "vpk_read-only-key-of-tenant-a",
+    "key_target": "vpk_key-to-revoke",
+    "refresh": "vpr_seeded-refresh-token",
+    "reset": "vpp_seeded-reset-token",
+    "invitation": "vpi_seeded-invitation-token",
+}
+_HASH = hash_password(PASSWORD)
+
+
+def seed() -> None:
+    later = datetime.now(UTC) + timedelta(days=1)
+    with platform_session("matrix seed") as s:
+        s.add(Tenant(id=IDS["tenant_a"], slug="alpha", name="Alpha"))
+        s.add(Tenant(id=IDS["tenant_b"], slug="bravo", name="Bravo"))
+        for name in ("owner", "admin", "member", "member2", "other_owner", "staff"):
+            s.add(
+                User(
+                    id=IDS[name],
+                    email=f"{name}@example.com",
+                    password_hash=_HASH,
+                    is_staff=name == "staff",
+                )
+            )
+        s.flush()
+        a, b = IDS["tenant_a"], IDS["tenant_b"]
+        for name, role in (("owner", Role.OWNER), ("admin", Role.ADMIN)):
+            s.add(Membership(tenant_id=a, user_id=IDS[name], role=role))
+        for name in ("member", "member2"):
+            s.add(Membership(tenant_id=a, user_id=IDS[name], role=Role.MEMBER))
+        s.add(Membership(tenant_id=b, user_id=IDS["other_owner"], role=Role.OWNER))
+        for key, scope in (("key_read", ApiKeyScope.READ), ("key_target", ApiKeyScope.FULL)):
+            s.add(
+                ApiKey(
+                    id=IDS[key],
+                    tenant_id=a,
+                    name=key,
+                    prefix=SECRETS[key][:12],
+                    key_hash=hash_secret(SECRETS[key]),
+                    scope=scope,
+                )
+            )
+        s.add(
+            Invitation(
+                id=IDS["invitation"],
+                tenant_id=a,
+                email="newcomer@example.com",
+                role=Role.MEMBER,
+                token_hash=hash_secret(SECRETS["invitation"]),
+                expires_at=later,
+            )
+        )
+        s.add(
+            Impersonation(
+                id=IDS["impersonation"],
+                staff_user_id=IDS["staff"],
+                tenant_id=a,
+                reason="customer asked for help with settings",
+                expires_at=later,
+            )
+        )
+        s.add(
+            RefreshToken(
+                user_id=IDS["owner"],
+                tenant_id=a,
+                family_id=uuid.uuid4(),
+                token_hash=hash_secret(SECRETS["refresh"]),
+                expires_at=later,
+            )
+        )
+        s.add(
+            PasswordReset(
+                user_id=IDS["member"], token_hash=hash_secret(SECRETS["reset"]), expires_at=later
+            )
+        )
+
+
+def credentials() -> dict[str, str | None]:
+    settings = get_settings()
+
+    def access(user: str, tenant: str | None, role: Role | None, **extra: Any) -> str:
+        token, _ = issue_access_token(
+            settings,
+            user_id=IDS[user],
+            tenant_id=IDS[tenant] if tenant else None,
+            role=role.value if role else None,
+            is_staff=user == "staff",
+            **extra,
+        )
+        return token
+
+    return {
+        "anonymous": None,
+        "member": access("member", "tenant_a", Role.MEMBER),
+        "admin": access("admin", "tenant_a", Role.ADMIN),
+        "owner": access("owner", "tenant_a", Role.OWNER),
+        "other_owner": access("other_owner", "tenant_b", Role.OWNER),
+        "api_key_read": SECRETS["key_read"],
+        "staff": access("staff", None, None),
+        "staff_impersonating": access(
+            "staff", "tenant_a", Role.OWNER, impersonation_id=IDS["impersonation"]
+        ),
+    }
+
+
+def expect(default: int, **overrides: int) -> dict[str, int]:
+    return {p: overrides.get(p, default) for p in PRINCIPALS}
+
+
+def tenant_route(read: int, *, admin_only: bool = False, users_only: bool = False,
+                 write: bool = False) -> dict[str, int]:  # fmt: skip
+    """The common shape of /tenants/{A}/… routes, for one success status."""
+    insiders = {"owner": read, "admin": read, "staff_impersonating": read}
+    insiders["member"] = 403 if admin_only or write else read
+    insiders["api_key_read"] = 403 if users_only or write or admin_only else read
+    insiders["staff"] = 403 if write else read
+    return expect(404, anonymous=401, **insiders)
+
+
+PUBLIC = expect(200)
+STAFF_ONLY = expect(403, anonymous=401, staff=200)
+
+# (method, path): (request body, expected status per principal)
+MATRIX: dict[tuple[str, str], tuple[dict[str, Any] | None, dict[str, int]]] = {
+    ("GET", "/api/health"): (None, PUBLIC),
+    ("POST", "/api/auth/register"): (
+        {"business_name": "New Shop", "email": "new@shop.example", "password": PASSWORD},
+        expect(201),
+    ),
+    ("POST", "/api/auth/login"): ({"email": "owner@example.com", "password": PASSWORD}, PUBLIC),
+    ("POST", "/api/auth/refresh"): ({"refresh_token": SECRETS["refresh"]}, PUBLIC),
+    ("POST", "/api/auth/logout"): ({"refresh_token": SECRETS["refresh"]}, expect(204)),
+    ("POST", "/api/auth/logout-everywhere"): (
+        None,
+        expect(204, anonymous=401, api_key_read=403),
+    ),
+    ("GET", "/api/auth/me"): (None, expect(200, anonymous=401)),
+    ("POST", "/api/auth/password-reset"): ({"email": "member@example.com"}, expect(202)),
+    ("POST", "/api/auth/password-reset/confirm"): (
+        {"token": SECRETS["reset"], "new_password": "a new long password"},
+        expect(204),
+    ),
+    ("POST", "/api/invitations/accept"): (
+        {"token": SECRETS["invitation"], "password": PASSWORD, "full_name": "New Comer"},
+        PUBLIC,
+    ),
+    ("POST", "/api/tenants"): (
+        {"name": "Charlie", "slug": "charlie"},
+        expect(403, anonymous=401, staff=201),
+    ),
+    ("GET", "/api/tenants"): (None, STAFF_ONLY),
+    ("GET", "/api/tenants/{tenant_id}"): (None, tenant_route(200)),
+    ("PUT", "/api/tenants/{tenant_id}"): (
+        {"time_zone": "Europe/Rome"},
+        tenant_route(200, write=True),
+    ),
+    ("GET", "/api/tenants/{tenant_id}/members"): (None, tenant_route(200)),
+    ("PUT", "/api/tenants/{tenant_id}/members/{user_id}"): (
+        {"role": "admin"},
+        tenant_route(200, write=True, users_only=True),
+    ),
+    ("DELETE", "/api/tenants/{tenant_id}/members/{user_id}"): (
+        None,
+        tenant_route(204, write=True, users_only=True),
+    ),
+    ("GET", "/api/tenants/{tenant_id}/invitations"): (
+        None,
+        tenant_route(200, admin_only=True, users_only=True),
+    ),
+    ("POST", "/api/tenants/{tenant_id}/invitations"): (
+        {"email": "friend@example.com", "role": "member"},
+        tenant_route(201, write=True, users_only=True),
+    ),
+    ("DELETE", "/api/tenants/{tenant_id}/invitations/{invitation_id}"): (
+        None,
+        tenant_route(204, write=True, users_only=True),
+    ),
+    ("GET", "/api/tenants/{tenant_id}/api-keys"): (
+        None,
+        tenant_route(200, admin_only=True, users_only=True),
+    ),
+    ("POST", "/api/tenants/{tenant_id}/api-keys"): (
+        {"name": "crm", "scope": "full"},
+        tenant_route(201, write=True, users_only=True),
+    ),
+    ("DELETE", "/api/tenants/{tenant_id}/api-keys/{key_id}"): (
+        None,
+        tenant_route(204, write=True, users_only=True),
+    ),
+    ("GET", "/api/tenants/{tenant_id}/audit"): (
+        None,
+        tenant_route(200, admin_only=True, users_only=True),
+    ),
+    ("POST", "/api/staff/impersonations"): (
+        {"tenant_id": str(IDS["tenant_a"]), "reason": "helping with the hours page"},
+        expect(403, anonymous=401, staff=201),
+    ),
+    ("POST", "/api/staff/impersonations/end"): (
+        None,
+        expect(403, anonymous=401, staff_impersonating=204),
+    ),
+    ("GET", "/api/staff/audit"): (None, STAFF_ONLY),
+    ("GET", "/api/staff/outbox"): (None, STAFF_ONLY),
+}
+
+PATH_VALUES = {
+    "tenant_id": IDS["tenant_a"],
+    "user_id": IDS["member2"],
+    "invitation_id": IDS["invitation"],
+    "key_id": IDS["key_target"],
+}
+
+
+def api_routes() -> set[tuple[str, str]]:
+    spec = create_api().openapi()
+    return {(method.upper(), path) for path, ops in spec["paths"].items() for method in ops}
+
+
+def test_the_matrix_covers_every_route() -> None:
+    assert api_routes() == set(MATRIX)
+
+
+def reset_world(servers: Servers) -> None:
+    tables = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
+    with owner_engine().begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+    import redis
+
+    redis.Redis.from_url(servers.redis_url).flushdb()
+    seed()
+
+
+@pytest.fixture(scope="module")
+def call(servers: Servers) -> Iterator[Callable[[str, str, str], int]]:
+    from tests.conftest import use_servers
+
+    use_servers(servers.database_url, servers.redis_url)
+    client = TestClient(create_api(), raise_server_exceptions=False)
+    tokens = credentials()
+
+    def request(method: str, template: str, principal: str) -> int:
+        reset_world(servers)
+        body, _ = MATRIX[(method, template)]
+        headers = {"Authorization": f"Bearer {tokens[principal]}"} if tokens[principal] else {}
+        response = client.request(
+            method, template.format(**PATH_VALUES), json=body, headers=headers
+        )
+        assert response.status_code != 500, response.text
+        return response.status_code
+
+    yield request
+    reset_world(servers)
+
+
+CASES = [
+    pytest.param(method, path, principal, id=f"{method} {path} as {principal}")
+    for (method, path) in MATRIX
+    for principal in PRINCIPALS
+]
+
+
+@pytest.mark.parametrize(("method", "path", "principal"), CASES)
+def test_route_answers_each_caller_as_expected(
+    call: Callable[[str, str, str], int], method: str, path: str, principal: str
+) -> None:
+    expected = MATRIX[(method, path)][1][principal]
+    assert call(method, path, principal) == expected
+    if principal == "other_owner" and "{tenant_id}" in path:
+        assert not 200 <= expected < 300
