@@ -124,5 +124,61 @@ def migrate(
     console.print(f"Database at revision {revision}" + (" (downgraded)" if down else ""))
 
 
+def database_or_exit() -> Settings:
+    settings = load_settings()
+    if not settings.database_url:
+        console.print(
+            "[red]DATABASE_URL is not set; for the embedded database run this while "
+            "`voice-platform up` runs, with DATABASE_URL from its data folder[/red]"
+        )
+        raise typer.Exit(2)
+    return settings
+
+
+@app.command()
+def outbox(
+    to: Annotated[str | None, typer.Option(help="Only email to addresses containing this.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=200, help="How many, newest first.")] = 10,
+) -> None:
+    """Print the email kept in the outbox (when no SMTP server is configured)."""
+    from voice_platform.db import platform_session
+    from voice_platform.services.email import outbox as read_outbox
+
+    database_or_exit()
+    with platform_session("cli reads outbox") as session:
+        emails = read_outbox(session, to=to, limit=limit)
+        if not emails:
+            console.print("The outbox is empty.")
+        for email in emails:
+            typer.echo(f"--- {email.created_at:%Y-%m-%d %H:%M:%S} to {email.to_address}")
+            typer.echo(f"Subject: {email.subject}\n\n{email.body}\n")
+
+
+@app.command()
+def tenants(
+    search: Annotated[str, typer.Argument(help="Part of a name or slug.")] = "",
+) -> None:
+    """List tenants (all, or those matching SEARCH)."""
+    from rich.table import Table
+    from sqlmodel import col, or_, select
+
+    from voice_platform.db import platform_session
+    from voice_platform.models import Tenant
+
+    database_or_exit()
+    with platform_session("cli lists tenants") as session:
+        query = select(Tenant).order_by(col(Tenant.name))
+        if search:
+            pattern = f"%{search}%"
+            query = query.where(
+                or_(col(Tenant.name).ilike(pattern), col(Tenant.slug).ilike(pattern))
+            )
+        rows = session.exec(query).all()
+        table = Table("slug", "name", "time zone", "id")
+        for tenant in rows:
+            table.add_row(tenant.slug, tenant.name, tenant.time_zone, str(tenant.id))
+    Console().print(table)
+
+
 if __name__ == "__main__":
     app()

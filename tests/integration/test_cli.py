@@ -26,7 +26,7 @@ def test_invalid_settings_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> 
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("command", ["migrate", "serve", "worker"])
+@pytest.mark.parametrize("command", ["migrate", "serve", "worker", "outbox", "tenants"])
 def test_commands_that_need_servers_say_so(command: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("REDIS_URL", raising=False)
@@ -62,3 +62,33 @@ def test_up_refuses_a_bad_port() -> None:
     result = runner.invoke(app, ["up", "--port", "70000"])
     assert result.exit_code == 2
     assert "less than or equal to 65535" in result.output
+
+
+def test_outbox_prints_the_newest_email(db: Servers) -> None:
+    from tests.integration.accounts_helpers import client, sign_up
+
+    api = client()
+    sign_up(api)
+    api.post("/api/auth/password-reset", json={"email": "ann@alpha.example"})
+    result = runner.invoke(app, ["outbox", "--to", "ann"])
+    assert result.exit_code == 0, result.output
+    assert "Subject: Reset your Voice Platform password" in result.stdout
+    assert "/reset-password?token=vpp_" in result.stdout
+
+
+def test_outbox_when_empty(db: Servers) -> None:
+    result = runner.invoke(app, ["outbox"])
+    assert result.exit_code == 0
+    assert "The outbox is empty." in result.output
+
+
+def test_tenants_lists_and_searches(db: Servers) -> None:
+    from tests.integration.accounts_helpers import client, sign_up
+
+    api = client()
+    sign_up(api, business="Nonna Rosa", email="r@n.example")
+    sign_up(api, business="Rapid Rooter", email="r@r.example")
+    result = runner.invoke(app, ["tenants", "rooter"])
+    assert result.exit_code == 0
+    assert "rapid-rooter" in result.stdout
+    assert "nonna" not in result.stdout

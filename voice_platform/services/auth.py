@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from voice_platform.config import Settings
+from voice_platform.db import platform_session
 from voice_platform.models import (
     ApiKey,
     ApiKeyScope,
@@ -191,6 +192,14 @@ def _revoke_family(platform: Session, family_id: uuid.UUID) -> None:
     )
 
 
+def _refuse_and_revoke(family_id: uuid.UUID, message: str) -> Unauthorized:
+    """Revoke the family in a transaction of its own: the caller's transaction is about to
+    roll back with the refusal, and the revocation must stick."""
+    with platform_session("revoke a compromised session") as own:
+        _revoke_family(own, family_id)
+    return Unauthorized(message)
+
+
 def refresh(platform: Session, settings: Settings, *, refresh_token: str) -> Tokens:
     """Trade a refresh token for a new pair. A token that was already traded is a sign
     of theft: the whole session (its family) is revoked."""
@@ -202,8 +211,9 @@ def refresh(platform: Session, settings: Settings, *, refresh_token: str) -> Tok
     if stored.revoked_at is not None:
         raise Unauthorized("This session has ended; log in again")
     if stored.replaced_at is not None:
-        _revoke_family(platform, stored.family_id)
-        raise Unauthorized("This session was used twice and has been ended; log in again")
+        raise _refuse_and_revoke(
+            stored.family_id, "This session was used twice and has been ended; log in again"
+        )
     if stored.expires_at <= now():
         raise Unauthorized("Your session has expired; log in again")
     user = platform.get(User, stored.user_id)
@@ -213,8 +223,7 @@ def refresh(platform: Session, settings: Settings, *, refresh_token: str) -> Tok
         )
     ).first()
     if user is None or not user.is_active or (membership is None and not user.is_staff):
-        _revoke_family(platform, stored.family_id)
-        raise Unauthorized("You no longer have access; log in again")
+        raise _refuse_and_revoke(stored.family_id, "You no longer have access; log in again")
     stored.replaced_at = now()
     platform.add(stored)
     return _issue(
