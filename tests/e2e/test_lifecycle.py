@@ -25,13 +25,16 @@ def test_ctrl_c_stops_everything_and_data_survives_a_restart(tmp_path) -> None: 
     finally:
         assert first.stop() == 0
     assert processes_using(data_dir) == []
-    assert "Stopped; data kept" in first.log.read_text()
+    first_log = first.log.read_text()
+    assert "Stopped; data kept" in first_log
+    assert "as owner@demo.example (owner) or staff@demo.example (staff)" in first_log
 
     second = start_app(data_dir, RESULTS_DIR / "lifecycle-second.log")
     try:
         with psycopg.connect(embedded_database_url(data_dir)) as conn:
             names = conn.execute("SELECT name FROM tenants").fetchall()
-        assert names == [("Kept",)]
+        assert sorted(names) == [("Bright Smile Dental (demo)",), ("Kept",)]
+        assert "Demo tenant created" not in second.log.read_text()
         print(f"first start {first.started_in:.1f} s, second start {second.started_in:.1f} s")
     finally:
         assert second.stop() == 0

@@ -102,6 +102,18 @@ def test_docs_are_served_without_a_cdn(api: FastAPI) -> None:
     assert spec["info"]["title"] == "Voice Platform API"
 
 
+def test_every_endpoint_documents_who_may_call_it() -> None:
+    spec = create_api(Settings(_env_file=None)).openapi()
+    undocumented = [
+        f"{method.upper()} {path}"
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if "**Auth:**" not in operation.get("description", "")
+    ]
+    assert undocumented == []
+    assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+
+
 def test_cors_allows_only_configured_origins() -> None:
     api = create_api(Settings(_env_file=None, cors_origins="https://ok.example"))
     client = TestClient(api)

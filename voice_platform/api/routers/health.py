@@ -12,7 +12,8 @@ router = APIRouter(tags=["health"])
 @router.get(
     "/health",
     response_model=HealthReport,
-    summary="Database and Redis reachability (no auth)",
+    summary="Database and Redis reachability",
+    description="**Auth:** none.",
     responses={
         503: {"model": HealthReport, "description": "A dependency is down; named in `failing`"}
     },
