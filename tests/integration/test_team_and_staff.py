@@ -327,3 +327,40 @@ def test_slugs_stay_unique() -> None:
     }
     assert slugs[first["tenant_id"]] == "bright-smile"
     assert slugs[second["tenant_id"]] == "bright-smile-2"
+
+
+def test_audit_filters() -> None:
+    api = client()
+    owner = sign_up(api)
+    tenant = owner["tenant_id"]
+    headers = bearer(owner["access_token"])
+    api.put(f"/api/tenants/{tenant}", json={"name": "Alpha Two"}, headers=headers)
+    api.post(f"/api/tenants/{tenant}/api-keys", json={"name": "k"}, headers=headers)
+    staff = make_staff(api)
+    acting = api.post(
+        "/api/staff/impersonations",
+        json={"tenant_id": tenant, "reason": "verifying the audit filters"},
+        headers=bearer(staff),
+    ).json()
+    api.put(
+        f"/api/tenants/{tenant}",
+        json={"name": "Alpha Three"},
+        headers=bearer(acting["access_token"]),
+    )
+
+    def actions(query: str, who: dict[str, str] = headers) -> list[str]:
+        response = api.get(f"/api/tenants/{tenant}/audit?{query}", headers=who)
+        assert response.status_code == 200, response.text
+        return [e["action"] for e in response.json()["items"]]
+
+    assert actions("entity_type=api_key") == ["api_key.create"]
+    assert actions("action=tenant.") == ["tenant.update", "tenant.update", "tenant.create"]
+    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+    assert actions(f"since={future}") == []
+    assert len(actions(f"until={future}")) == 5
+    assert actions("limit=2&offset=0") == ["tenant.update", "impersonation.start"]
+    staff_view = api.get(
+        f"/api/staff/audit?tenant_id={tenant}&impersonated_only=true", headers=bearer(staff)
+    ).json()
+    # Starting is the staff member's own act; what they did as the tenant is the impersonated part.
+    assert [e["action"] for e in staff_view["items"]] == ["tenant.update"]
