@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -39,15 +38,7 @@ from voice_platform.services.security import (
     verify_password,
 )
 from voice_platform.services.tenants import check_tenant_fields, unique_slug
-
-_email_adapter: TypeAdapter[str] = TypeAdapter(EmailStr)
-
-
-def normalize_email(email: str, *, field: str = "email") -> str:
-    try:
-        return _email_adapter.validate_python(email.strip()).lower()
-    except ValidationError:
-        raise InvalidInput("Enter a valid email address", field=field) from None
+from voice_platform.services.validation import normalize_email
 
 
 def now() -> datetime:
@@ -67,7 +58,7 @@ class Tokens:
     role: Role | None
 
 
-def _issue(
+def issue_tokens(
     platform: Session,
     settings: Settings,
     *,
@@ -133,7 +124,7 @@ def register(
         actor_user_id=user.id,
         meta=meta,
     )
-    return _issue(platform, settings, user=user, tenant_id=tenant.id, role=Role.OWNER)
+    return issue_tokens(platform, settings, user=user, tenant_id=tenant.id, role=Role.OWNER)
 
 
 def _membership(
@@ -175,7 +166,7 @@ def login(
             raise Forbidden(f"You are not a member of {tenant_slug}")
         raise Forbidden("You are not a member of any business yet")
     membership = found[0] if found else None
-    return _issue(
+    return issue_tokens(
         platform,
         settings,
         user=user,
@@ -226,7 +217,7 @@ def refresh(platform: Session, settings: Settings, *, refresh_token: str) -> Tok
         raise _refuse_and_revoke(stored.family_id, "You no longer have access; log in again")
     stored.replaced_at = now()
     platform.add(stored)
-    return _issue(
+    return issue_tokens(
         platform,
         settings,
         user=user,

@@ -6,12 +6,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from voice_platform.config import Settings
 from voice_platform.models import Invitation, Membership, Role, Tenant, User
 from voice_platform.services import audit
-from voice_platform.services.auth import Tokens, _issue, normalize_email
+from voice_platform.services.auth import Tokens, issue_tokens
 from voice_platform.services.email import Email, sender_for
 from voice_platform.services.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from voice_platform.services.principal import ROLE_RANK, Principal, RequestMeta, authorize
@@ -22,6 +23,7 @@ from voice_platform.services.security import (
     new_secret,
     verify_password,
 )
+from voice_platform.services.validation import normalize_email
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,10 @@ def now() -> datetime:
 def list_members(session: Session, *, principal: Principal, tenant_id: uuid.UUID) -> list[Member]:
     authorize(principal, tenant_id)
     # Named columns: the app role may not read users.password_hash.
-    rows = session.exec(
-        select(User.id, User.email, User.full_name, Membership.role, Membership.created_at)
+    rows = session.execute(
+        sa.select(User.id, User.email, User.full_name, Membership.role, Membership.created_at)
         .join(User, col(User.id) == Membership.user_id)
-        .where(Membership.tenant_id == tenant_id)
+        .where(col(Membership.tenant_id) == tenant_id)
         .order_by(col(Membership.created_at), col(User.email))
     ).all()
     return [Member(*row) for row in rows]
@@ -305,7 +307,7 @@ def accept_invitation(
         actor_user_id=user.id,
         meta=meta,
     )
-    return _issue(platform, settings, user=user, tenant_id=tenant.id, role=membership.role)
+    return issue_tokens(platform, settings, user=user, tenant_id=tenant.id, role=membership.role)
 
 
 def rank(role: Role) -> int:

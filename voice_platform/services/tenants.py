@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlmodel import Session, col, func, or_, select
 
 from voice_platform.models import Tenant, TenantCreate, TenantUpdate
@@ -15,9 +14,9 @@ from voice_platform.models.user import Role
 from voice_platform.services import audit
 from voice_platform.services.errors import Conflict, InvalidInput, NotFound
 from voice_platform.services.principal import Principal, authorize, require_staff
+from voice_platform.services.validation import normalize_email
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-_email_adapter: TypeAdapter[str] = TypeAdapter(EmailStr)
 EDITABLE = ("name", "time_zone", "business_phone", "notification_email")
 
 
@@ -48,10 +47,7 @@ def check_tenant_fields(
             field="business_phone",
         )
     if notification_email:
-        try:
-            _email_adapter.validate_python(notification_email)
-        except ValidationError:
-            raise InvalidInput("Enter a valid email address", field="notification_email") from None
+        normalize_email(notification_email, field="notification_email")
 
 
 def slugify(name: str) -> str:
