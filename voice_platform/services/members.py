@@ -43,7 +43,13 @@ def list_members(session: Session, *, principal: Principal, tenant_id: uuid.UUID
     authorize(principal, tenant_id)
     # Named columns: the app role may not read users.password_hash.
     rows = session.execute(
-        sa.select(User.id, User.email, User.full_name, Membership.role, Membership.created_at)
+        sa.select(
+            col(User.id),
+            col(User.email),
+            col(User.full_name),
+            col(Membership.role),
+            col(Membership.created_at),
+        )
         .join(User, col(User.id) == Membership.user_id)
         .where(col(Membership.tenant_id) == tenant_id)
         .order_by(col(Membership.created_at), col(User.email))
