@@ -180,5 +180,36 @@ def tenants(
     Console().print(table)
 
 
+@app.command()
+def staff(
+    email: Annotated[str, typer.Argument(help="The account's email address.")],
+    revoke: Annotated[bool, typer.Option("--revoke", help="Take the staff flag away.")] = False,
+) -> None:
+    """Give an existing account the platform-staff flag (or take it away)."""
+    from sqlmodel import select
+
+    from voice_platform.db import platform_session
+    from voice_platform.models import User
+    from voice_platform.services import audit
+
+    database_or_exit()
+    with platform_session("cli changes staff flag") as session:
+        user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+        if user is None:
+            console.print(f"[red]No account with the email {email}[/red]")
+            raise typer.Exit(1)
+        before, user.is_staff = user.is_staff, not revoke
+        session.add(user)
+        audit.record(
+            session,
+            tenant_id=None,
+            action="user.staff_flag",
+            entity_type="user",
+            entity_id=user.id,
+            changes={"is_staff": {"before": before, "after": user.is_staff}},
+        )
+    console.print(f"{user.email} is {'now' if user.is_staff else 'no longer'} platform staff")
+
+
 if __name__ == "__main__":
     app()

@@ -92,3 +92,24 @@ def test_tenants_lists_and_searches(db: Servers) -> None:
     assert result.exit_code == 0
     assert "rapid-rooter" in result.stdout
     assert "nonna" not in result.stdout
+
+
+def test_staff_flag_is_granted_and_revoked(db: Servers) -> None:
+    from sqlmodel import select
+
+    from tests.integration.accounts_helpers import client, sign_up
+    from voice_platform.db import platform_session
+    from voice_platform.models import User
+
+    sign_up(client())
+    granted = runner.invoke(app, ["staff", "ANN@alpha.example"])
+    assert granted.exit_code == 0, granted.output
+    assert "is now platform staff" in granted.output
+    with platform_session("test") as s:
+        assert s.exec(select(User.is_staff)).one() is True
+    assert runner.invoke(app, ["staff", "ann@alpha.example", "--revoke"]).exit_code == 0
+    with platform_session("test") as s:
+        assert s.exec(select(User.is_staff)).one() is False
+    missing = runner.invoke(app, ["staff", "ghost@example.com"])
+    assert missing.exit_code == 1
+    assert "No account" in missing.output
