@@ -18,14 +18,15 @@ COPY reflex.lock reflex.lock
 RUN npm install --prefix=.tools --no-save --no-audit --no-fund bun@1.4.4
 ENV PATH=/app/.tools/node_modules/.bin:/venv/bin:$PATH \
     REFLEX_USE_SYSTEM_BUN=1 REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=false
-# Builds the production frontend once, so a container start only recompiles the pages.
-RUN reflex export --frontend-only --no-zip
+# Builds the production frontend once (where `serve` builds it: DATA_DIR/web), so a
+# container start only recompiles the pages.
+RUN REFLEX_WEB_WORKDIR=/app/.data/web reflex export --frontend-only --no-zip
 
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     PATH=/app/.tools/node_modules/.bin:/venv/bin:$PATH \
     REFLEX_USE_SYSTEM_BUN=1 REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=false \
-    HOST=0.0.0.0 PORT=3000
+    HOST=0.0.0.0 PORT=3000 DATA_DIR=/app/.data
 RUN apt-get update \
     && apt-get install -y --no-install-recommends nodejs unzip \
     && rm -rf /var/lib/apt/lists/* \

@@ -4,8 +4,20 @@ import reflex as rx
 
 from voice_platform.api import create_api
 from voice_platform.logs import configure_logging
+from voice_platform.pages.api_keys import ApiKeysState, api_keys_page
+from voice_platform.pages.audit import AuditState, audit_log
+from voice_platform.pages.forgot_password import ForgotPasswordState, forgot_password
 from voice_platform.pages.home import HomeState, home
+from voice_platform.pages.invite import InviteState, invite
+from voice_platform.pages.login import LoginState, login
 from voice_platform.pages.not_found import not_found
+from voice_platform.pages.outbox import OutboxState, outbox
+from voice_platform.pages.reset_password import ResetPasswordState, reset_password
+from voice_platform.pages.settings import SettingsState, settings
+from voice_platform.pages.signup import SignupState, signup
+from voice_platform.pages.staff import StaffState, staff
+from voice_platform.pages.team import TeamState, team
+from voice_platform.state.auth import AuthState
 
 configure_logging()
 
@@ -13,5 +25,60 @@ app = rx.App(
     api_transformer=create_api(),
     head_components=[rx.el.meta(name="viewport", content="width=device-width, initial-scale=1")],
 )
-app.add_page(home, route="/", title="Voice Platform", on_load=HomeState.load)
+# Public pages pick up an existing session (for the navigation) but never insist on one.
+app.add_page(
+    home, route="/", title="Voice Platform", on_load=[AuthState.check_session, HomeState.load]
+)
+app.add_page(login, route="/login", title="Log in · Voice Platform", on_load=LoginState.load)
+app.add_page(signup, route="/signup", title="Sign up · Voice Platform", on_load=SignupState.load)
+app.add_page(
+    forgot_password,
+    route="/forgot-password",
+    title="Forgot password · Voice Platform",
+    on_load=ForgotPasswordState.load,
+)
+app.add_page(
+    reset_password,
+    route="/reset-password",
+    title="New password · Voice Platform",
+    on_load=ResetPasswordState.load,
+)
+app.add_page(invite, route="/invite", title="Invitation · Voice Platform", on_load=InviteState.load)
+# Protected pages: a session first (or the log-in page), then the page's own data.
+app.add_page(
+    settings,
+    route="/settings",
+    title="Settings · Voice Platform",
+    on_load=[AuthState.require_login, SettingsState.load],
+)
+app.add_page(
+    team,
+    route="/team",
+    title="Team · Voice Platform",
+    on_load=[AuthState.require_login, TeamState.load],
+)
+app.add_page(
+    api_keys_page,
+    route="/api-keys",
+    title="API keys · Voice Platform",
+    on_load=[AuthState.require_login, ApiKeysState.load],
+)
+app.add_page(
+    audit_log,
+    route="/audit",
+    title="Audit log · Voice Platform",
+    on_load=[AuthState.require_login, AuditState.load],
+)
+app.add_page(
+    staff,
+    route="/staff",
+    title="Staff console · Voice Platform",
+    on_load=[AuthState.require_login, StaffState.load],
+)
+app.add_page(
+    outbox,
+    route="/staff/outbox",
+    title="Email outbox · Voice Platform",
+    on_load=[AuthState.require_login, OutboxState.load],
+)
 app.add_page(not_found, route="404", title="Page not found")

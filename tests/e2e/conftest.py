@@ -61,10 +61,11 @@ def start_app(data_dir: Path, log: Path) -> RunningApp:
         if process.poll() is not None:
             raise AssertionError(f"`voice-platform up` exited early:\n{log.read_text()[-3000:]}")
         try:
-            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                return RunningApp(url, data_dir, process, log, time.perf_counter() - started)
+            healthy = httpx.get(f"{url}/api/health", timeout=2).status_code == 200
         except httpx.HTTPError:
-            pass
+            healthy = False
+        if healthy and "Press Ctrl-C to stop" in log.read_text():
+            return RunningApp(url, data_dir, process, log, time.perf_counter() - started)
         time.sleep(0.5)
     os.killpg(process.pid, signal.SIGKILL)
     raise AssertionError(f"the app never became healthy:\n{log.read_text()[-3000:]}")

@@ -41,6 +41,7 @@ def test_child_env_carries_urls_and_reflex_settings(monkeypatch: pytest.MonkeyPa
     assert env["REFLEX_TELEMETRY_ENABLED"] == "false"
     assert env["NPM_CONFIG_REGISTRY"] == "https://registry.example/"
     assert env["PATH"].startswith(str(supervisor.BUN_BIN))
+    assert env["REFLEX_WEB_WORKDIR"] == str(Settings(_env_file=None).data_dir / "web")
 
 
 def test_npm_registry_falls_back_when_npm_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:

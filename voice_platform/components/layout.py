@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import reflex as rx
 
-from voice_platform.components.navigation import brand, nav_links
+from voice_platform.components.navigation import brand, nav_links, user_box
+from voice_platform.state.auth import AuthState
 
 SIDEBAR_WIDTH = "15rem"
 
@@ -14,8 +15,15 @@ SIDEBAR_WIDTH = "15rem"
 def sidebar() -> rx.Component:
     return rx.box(
         rx.vstack(
-            brand(), rx.divider(), nav_links(), spacing="4", padding="var(--space-4)", width="100%"
+            brand(),
+            rx.divider(),
+            nav_links(),
+            user_box(),
+            spacing="4",
+            padding="var(--space-4)",
+            width="100%",
         ),
+        overflow_y="auto",
         width=SIDEBAR_WIDTH,
         min_width=SIDEBAR_WIDTH,
         height="100vh",
@@ -54,6 +62,7 @@ def mobile_menu() -> rx.Component:
                     ),
                     rx.divider(),
                     nav_links(),
+                    user_box(),
                     spacing="4",
                     padding="var(--space-4)",
                     width="100%",
@@ -69,6 +78,52 @@ def mobile_menu() -> rx.Component:
             )
         ),
         direction="left",
+    )
+
+
+def impersonation_banner() -> rx.Component:
+    """Shown on every page while staff act as a business: whom, why, until when."""
+    return rx.cond(
+        AuthState.impersonating,
+        rx.flex(
+            rx.hstack(
+                rx.icon("venetian-mask", size=20, flex_shrink="0"),
+                rx.text(
+                    "You are acting as ",
+                    rx.text.strong(AuthState.tenant_name),
+                    " (",
+                    AuthState.impersonation_reason,
+                    ") until ",
+                    AuthState.impersonation_until,
+                    size="2",
+                    overflow_wrap="anywhere",
+                ),
+                spacing="2",
+                align="center",
+            ),
+            rx.button(
+                "End impersonation",
+                on_click=AuthState.end_impersonation,
+                color_scheme="amber",
+                variant="solid",
+                high_contrast=True,
+                size="2",
+                flex_shrink="0",
+                data_testid="end-impersonation",
+            ),
+            direction=rx.breakpoints(initial="column", sm="row"),
+            align=rx.breakpoints(initial="start", sm="center"),
+            justify="between",
+            spacing="2",
+            width="100%",
+            padding_x=["var(--space-3)", "var(--space-4)", "var(--space-6)"],
+            padding_y="var(--space-2)",
+            background=rx.color("amber", 4),
+            color=rx.color("amber", 12),
+            border_bottom=f"1px solid {rx.color('amber', 7)}",
+            role="status",
+            data_testid="impersonation-banner",
+        ),
     )
 
 
@@ -96,6 +151,7 @@ def page_layout(title: str, *children: rx.Component) -> rx.Component:
     return rx.hstack(
         sidebar(),
         rx.box(
+            impersonation_banner(),
             top_bar(title),
             rx.box(
                 *children,

@@ -1,10 +1,16 @@
-"""The app's navigation: one list of destinations, shown as a sidebar or inside a drawer."""
+"""The app's navigation: one list of destinations, shown as a sidebar or inside a drawer.
+
+Which destinations show depends on who is logged in: everyone sees Home and the API docs;
+logged-in people see their business's pages (the admin-only ones for owners and admins);
+platform staff see their console; logged-out visitors see Log in and Sign up."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import reflex as rx
+
+from voice_platform.state.auth import AuthState
 
 
 @dataclass(frozen=True)
@@ -16,14 +22,37 @@ class NavItem:
     external: bool = False
 
 
+HOME = NavItem("Home", "/", "house")
+API_DOCS = NavItem("API docs", "/api/docs", "book-open", external=True)
+TENANT_ITEMS = (
+    NavItem("Settings", "/settings", "settings"),
+    NavItem("Team", "/team", "users"),
+)
+ADMIN_ITEMS = (NavItem("API keys", "/api-keys", "key-round"),)
+AUDIT = NavItem("Audit log", "/audit", "scroll-text")
+STAFF_ITEMS = (
+    NavItem("Staff", "/staff", "shield"),
+    NavItem("Outbox", "/staff/outbox", "mail"),
+)
+GUEST_ITEMS = (
+    NavItem("Log in", "/login", "log-in"),
+    NavItem("Sign up", "/signup", "user-plus"),
+)
 NAV_ITEMS: tuple[NavItem, ...] = (
-    NavItem("Home", "/", "house"),
-    NavItem("API docs", "/api/docs", "book-open", external=True),
+    HOME,
+    *TENANT_ITEMS,
+    *ADMIN_ITEMS,
+    AUDIT,
+    *STAFF_ITEMS,
+    *GUEST_ITEMS,
+    API_DOCS,
 )
 
 
 def nav_link(item: NavItem) -> rx.Component:
-    is_current = rx.State.router.page.path == item.route
+    path = rx.State.router.url.path
+    # The static build serves /team as /team/ on a full page load.
+    is_current = (path == item.route) | (path == item.route + "/")
     return rx.link(
         rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label, size="3"), spacing="3"),
         href=item.route,
@@ -40,8 +69,73 @@ def nav_link(item: NavItem) -> rx.Component:
     )
 
 
+def nav_group(items: tuple[NavItem, ...]) -> rx.Component:
+    return rx.fragment(*[nav_link(item) for item in items])
+
+
 def nav_links() -> rx.Component:
-    return rx.vstack(*[nav_link(item) for item in NAV_ITEMS], spacing="1", width="100%")
+    return rx.vstack(
+        nav_link(HOME),
+        rx.cond(AuthState.has_tenant, nav_group(TENANT_ITEMS)),
+        rx.cond(AuthState.is_admin, nav_group(ADMIN_ITEMS)),
+        rx.cond(AuthState.is_admin | AuthState.staff_console, nav_link(AUDIT)),
+        rx.cond(AuthState.staff_console, nav_group(STAFF_ITEMS)),
+        rx.cond(~AuthState.logged_in, nav_group(GUEST_ITEMS)),
+        nav_link(API_DOCS),
+        spacing="1",
+        width="100%",
+        data_testid="nav-links",
+    )
+
+
+def user_box() -> rx.Component:
+    """Who is logged in, and the way out."""
+    return rx.cond(
+        AuthState.logged_in,
+        rx.vstack(
+            rx.divider(),
+            rx.text(
+                AuthState.user_email,
+                size="2",
+                weight="medium",
+                overflow_wrap="anywhere",
+                data_testid="user-email",
+            ),
+            rx.cond(
+                AuthState.tenant_name != "",
+                rx.text(
+                    AuthState.tenant_name + " · " + AuthState.role,
+                    size="1",
+                    color_scheme="gray",
+                    overflow_wrap="anywhere",
+                ),
+                rx.cond(
+                    AuthState.is_staff, rx.text("Platform staff", size="1", color_scheme="gray")
+                ),
+            ),
+            rx.button(
+                rx.icon("log-out", size=16),
+                "Log out",
+                on_click=AuthState.log_out,
+                variant="soft",
+                color_scheme="gray",
+                width="100%",
+                data_testid="log-out",
+            ),
+            rx.button(
+                "Log out everywhere",
+                on_click=AuthState.log_out_everywhere,
+                variant="ghost",
+                color_scheme="gray",
+                size="1",
+                width="100%",
+                data_testid="log-out-everywhere",
+            ),
+            spacing="2",
+            width="100%",
+            data_testid="user-box",
+        ),
+    )
 
 
 def brand() -> rx.Component:

@@ -62,6 +62,10 @@ def child_env(settings: Settings, *, database_url: str, redis_url: str) -> dict[
         REFLEX_TELEMETRY_ENABLED="false",
         REFLEX_CHECK_LATEST_VERSION="false",
         NPM_CONFIG_REGISTRY=npm_registry(),
+        # Each data folder builds its own UI: the build bakes in the port, so two instances
+        # sharing one build folder would point each other's pages at the wrong server.
+        REFLEX_WEB_WORKDIR=str(settings.data_dir / "web"),
+        REFLEX_STATES_WORKDIR=str(settings.data_dir / "states"),
         PATH=f"{BUN_BIN}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
     )
     return env
