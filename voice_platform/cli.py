@@ -143,10 +143,11 @@ def outbox(
     """Print the email kept in the outbox (when no SMTP server is configured)."""
     from voice_platform.db import platform_session
     from voice_platform.services.email import outbox as read_outbox
+    from voice_platform.services.principal import Principal
 
     database_or_exit()
     with platform_session("cli reads outbox") as session:
-        emails = read_outbox(session, to=to, limit=limit)
+        emails = read_outbox(session, principal=Principal.operator(), to=to, limit=limit)
         if not emails:
             console.print("The outbox is empty.")
         for email in emails:

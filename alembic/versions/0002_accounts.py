@@ -48,6 +48,7 @@ def upgrade() -> None:
     role = get_settings().database_app_role
     op.add_column("tenants", sa.Column("business_phone", sa.String(20)))
     op.add_column("tenants", sa.Column("notification_email", sa.String(320)))
+    op.add_column("users", sa.Column("sessions_valid_after", sa.DateTime(timezone=True)))
     op.add_column(
         "audit_log",
         sa.Column("actor_api_key_id", sa.Uuid()),
@@ -162,5 +163,6 @@ def downgrade() -> None:
     op.drop_table("refresh_tokens")
     op.execute("DROP TYPE api_key_scope")
     op.drop_column("audit_log", "actor_api_key_id")
+    op.drop_column("users", "sessions_valid_after")
     op.drop_column("tenants", "notification_email")
     op.drop_column("tenants", "business_phone")

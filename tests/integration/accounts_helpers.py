@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from voice_platform.api import create_api
 from voice_platform.db import platform_session
 from voice_platform.services.email import outbox
+from voice_platform.services.principal import Principal
 
 PASSWORD = "correct horse battery"
 
@@ -38,7 +39,7 @@ def login(api: TestClient, email: str, password: str = PASSWORD) -> Any:
 def last_link(to: str, path: str) -> str:
     """The token of the newest emailed link to `path` for `to`."""
     with platform_session("test reads outbox") as session:
-        emails = outbox(session, to=to)
+        emails = outbox(session, principal=Principal.operator(), to=to)
     assert emails, f"no email to {to}"
     match = re.search(rf"{re.escape(path)}\?token=(\S+)", emails[0].body)
     assert match, emails[0].body

@@ -9,12 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
+from sqlmodel import col
 
 from tests.conftest import Servers
 from tests.integration.accounts_helpers import PASSWORD, bearer, client, last_link, login, sign_up
 from voice_platform.config import get_settings
 from voice_platform.db import platform_session
-from voice_platform.models import PasswordReset
+from voice_platform.models import PasswordReset, RefreshToken
+from voice_platform.services.principal import Principal
 from voice_platform.services.security import issue_access_token
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -62,7 +64,7 @@ def test_an_expired_access_token_is_refused() -> None:
         tenant_id=uuid.UUID(tokens["tenant_id"]),
         role="owner",
         is_staff=False,
-        not_after=datetime.now(UTC) - timedelta(seconds=1),
+        expires_at=datetime.now(UTC) - timedelta(seconds=1),
     )
     response = api.get("/api/auth/me", headers=bearer(expired))
     assert response.status_code == 401
@@ -84,6 +86,12 @@ def test_refresh_rotates_and_a_reused_token_ends_the_session() -> None:
     assert second["refresh_token"] != first["refresh_token"]
     assert api.get("/api/auth/me", headers=bearer(second["access_token"])).status_code == 200
 
+    with platform_session("test: the first token was traded a minute ago") as s:
+        s.execute(
+            update(RefreshToken)
+            .where(col(RefreshToken.replaced_at).is_not(None))
+            .values(replaced_at=datetime.now(UTC) - timedelta(minutes=1))
+        )
     reuse = api.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert reuse.status_code == 401
     assert "used twice" in reuse.json()["error"]["message"]
@@ -216,7 +224,7 @@ def test_reset_for_an_unknown_email_says_nothing_and_sends_nothing() -> None:
     with platform_session("test") as s:
         from voice_platform.services.email import outbox
 
-        assert outbox(s) == []
+        assert outbox(s, principal=Principal.operator()) == []
 
 
 def test_smtp_delivers_instead_of_the_outbox(
@@ -255,4 +263,52 @@ def test_smtp_delivers_instead_of_the_outbox(
     with platform_session("test") as s:
         from voice_platform.services.email import outbox
 
-        assert outbox(s) == []
+        assert outbox(s, principal=Principal.operator()) == []
+
+
+def test_two_tabs_refreshing_at_once_keep_the_session() -> None:
+    api = client()
+    first = sign_up(api)
+    tab_one = api.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    tab_two = api.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert tab_one.status_code == 200
+    assert tab_two.status_code == 200
+    for tab in (tab_one, tab_two):
+        again = api.post("/api/auth/refresh", json={"refresh_token": tab.json()["refresh_token"]})
+        assert again.status_code == 200
+
+
+def test_logout_everywhere_also_ends_live_access_tokens() -> None:
+    api = client()
+    tokens = sign_up(api)
+    other_device = login(api, "ann@alpha.example").json()
+    time.sleep(1.1)  # tokens carry whole seconds; the cut-off falls after these
+    assert (
+        api.post("/api/auth/logout-everywhere", headers=bearer(tokens["access_token"])).status_code
+        == 204
+    )
+    for token in (tokens["access_token"], other_device["access_token"]):
+        response = api.get("/api/auth/me", headers=bearer(token))
+        assert response.status_code == 401
+        assert "ended" in response.json()["error"]["message"]
+    fresh = login(api, "ann@alpha.example").json()
+    assert api.get("/api/auth/me", headers=bearer(fresh["access_token"])).status_code == 200
+
+
+def test_reset_emails_are_limited_per_account_and_address() -> None:
+    api = client()
+    sign_up(api)
+    for _ in range(5):
+        assert (
+            api.post("/api/auth/password-reset", json={"email": "ann@alpha.example"}).status_code
+            == 202
+        )
+    with platform_session("test") as s:
+        from voice_platform.services.email import outbox
+
+        sent = outbox(s, principal=Principal.operator(), to="ann@alpha.example")
+    assert len(sent) == 3
+    for n in range(5):
+        api.post("/api/auth/password-reset", json={"email": f"other{n}@example.com"})
+    refused = api.post("/api/auth/password-reset", json={"email": "last@example.com"})
+    assert refused.status_code == 429

@@ -364,3 +364,83 @@ def test_audit_filters() -> None:
     ).json()
     # Starting is the staff member's own act; what they did as the tenant is the impersonated part.
     assert [e["action"] for e in staff_view["items"]] == ["tenant.update"]
+
+
+def test_an_impersonation_token_lasts_as_long_as_the_impersonation() -> None:
+    from voice_platform.config import get_settings
+    from voice_platform.services.security import read_access_token
+
+    api = client()
+    owner = sign_up(api)
+    staff = make_staff(api)
+    started = api.post(
+        "/api/staff/impersonations",
+        json={"tenant_id": owner["tenant_id"], "reason": "a long data migration", "minutes": 60},
+        headers=bearer(staff),
+    ).json()
+    claims = read_access_token(get_settings(), started["access_token"])
+    assert claims.expires_at - claims.issued_at > timedelta(minutes=59)
+
+
+def test_the_audit_service_checks_who_reads() -> None:
+    import uuid
+
+    from voice_platform.db import tenant_session
+    from voice_platform.models import Role
+    from voice_platform.services import audit
+    from voice_platform.services.email import outbox
+    from voice_platform.services.errors import Forbidden, NotFound
+    from voice_platform.services.principal import Principal
+
+    api = client()
+    owner = sign_up(api)
+    tenant = uuid.UUID(owner["tenant_id"])
+    member = Principal(tenant_id=tenant, role=Role.MEMBER, user_id=uuid.uuid4())
+    stranger = Principal(tenant_id=uuid.uuid4(), role=Role.OWNER, user_id=uuid.uuid4())
+    with tenant_session(tenant) as session:
+        with pytest.raises(Forbidden):
+            audit.search(session, principal=member, filters=audit.AuditFilter(tenant_id=tenant))
+        with pytest.raises(NotFound):
+            audit.search(session, principal=stranger, filters=audit.AuditFilter(tenant_id=tenant))
+    with platform_session("test") as platform:
+        with pytest.raises(Forbidden):
+            audit.search(platform, principal=member, filters=audit.AuditFilter())
+        with pytest.raises(Forbidden):
+            outbox(platform, principal=member)
+
+
+def test_audit_entries_name_their_actors() -> None:
+    from voice_platform.services import audit
+    from voice_platform.services.principal import Principal
+
+    api = client()
+    owner = sign_up(api)
+    tenant = owner["tenant_id"]
+    headers = bearer(owner["access_token"])
+    key = api.post(
+        f"/api/tenants/{tenant}/api-keys", json={"name": "crm", "scope": "full"}, headers=headers
+    ).json()
+    api.put(f"/api/tenants/{tenant}", json={"name": "By key"}, headers=bearer(key["secret"]))
+    staff = make_staff(api)
+    acting = api.post(
+        "/api/staff/impersonations",
+        json={"tenant_id": tenant, "reason": "checking names in the log"},
+        headers=bearer(staff),
+    ).json()
+    api.put(
+        f"/api/tenants/{tenant}", json={"name": "By staff"}, headers=bearer(acting["access_token"])
+    )
+    with platform_session("test") as platform:
+        entries, _ = audit.search(
+            platform, principal=Principal.operator(), filters=audit.AuditFilter()
+        )
+        actors = [
+            (v.entry.action, v.actor, v.tenant_name) for v in audit.describe(platform, entries)
+        ]
+    assert actors == [
+        ("tenant.update", "sam@platform.example (staff, acting as owner)", "By staff"),
+        ("impersonation.start", "sam@platform.example", "By staff"),
+        ("tenant.update", "API key crm", "By staff"),
+        ("api_key.create", "ann@alpha.example", "By staff"),
+        ("tenant.create", "ann@alpha.example", "By staff"),
+    ]

@@ -34,6 +34,10 @@ class User(UserBase, table=True):
     password_hash: str | None = Field(default=None, max_length=255)
     is_active: bool = Field(default=True)
     is_staff: bool = Field(default=False)
+    # Access tokens issued before this moment are refused ("log out everywhere", resets).
+    sessions_valid_after: datetime | None = Field(
+        default=None, sa_type=sa.DateTime(timezone=True), nullable=True
+    )
     created_at: datetime = created_at_field()
 
 

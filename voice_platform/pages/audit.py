@@ -11,7 +11,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import reflex as rx
-from sqlmodel import Session
 
 from voice_platform.components.forms import (
     field,
@@ -24,10 +23,9 @@ from voice_platform.components.forms import (
 )
 from voice_platform.components.layout import template
 from voice_platform.db import platform_session, tenant_session
-from voice_platform.models import AuditEntry, Role
-from voice_platform.services import api_keys, audit, members, tenants
+from voice_platform.services import audit
 from voice_platform.services.errors import InvalidInput, ServiceError
-from voice_platform.services.principal import Principal, authorize, require_staff
+from voice_platform.services.principal import Principal
 from voice_platform.state.auth import AuthState, form_errors, format_time, in_thread
 
 PAGE_SIZE = 25
@@ -98,97 +96,46 @@ def describe_changes(changes: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def actor_label(entry: AuditEntry, emails: dict[uuid.UUID, str], keys: dict[uuid.UUID, str]) -> str:
-    if entry.impersonator_user_id is not None:
-        staff = emails.get(entry.impersonator_user_id, "platform staff")
-        return f"{staff} (staff, acting as owner)"
-    if entry.actor_api_key_id is not None:
-        return f"API key {keys.get(entry.actor_api_key_id, '(deleted)')}"
-    if entry.actor_user_id is not None:
-        if entry.actor_user_id in emails:
-            return emails[entry.actor_user_id]
-        # Staff start impersonations from outside the business's team.
-        return "platform staff" if entry.entity_type == "impersonation" else "a former member"
-    return "the platform"
-
-
 @dataclass(frozen=True)
 class Page:
     rows: list[dict[str, str]]
     total: int
 
 
-def people_of(
-    session: Session, principal: Principal, tenant_id: uuid.UUID, with_keys: bool
-) -> tuple[dict[uuid.UUID, str], dict[uuid.UUID, str]]:
-    emails = {
-        m.user_id: m.email
-        for m in members.list_members(session, principal=principal, tenant_id=tenant_id)
-    }
-    keys = (
-        {
-            k.id: k.name
-            for k in api_keys.list_keys(session, principal=principal, tenant_id=tenant_id)
-        }
-        if with_keys
-        else {}
-    )
-    return emails, keys
-
-
-def rows_for(
-    entries: list[AuditEntry],
-    emails: dict[uuid.UUID, str],
-    keys: dict[uuid.UUID, str],
-    names: dict[uuid.UUID, str],
-    zone: str,
-) -> list[dict[str, str]]:
+def rows_for(views: list[audit.AuditView], zone: str) -> list[dict[str, str]]:
     return [
         {
-            "id": str(entry.id),
-            "when": format_time(entry.created_at, zone),
-            "tenant": names.get(entry.tenant_id, "") if entry.tenant_id else "platform",
-            "action": entry.action,
-            "entity": entry.entity_type + (f" {entry.entity_id[:8]}" if entry.entity_id else ""),
-            "actor": actor_label(entry, emails, keys),
-            "changes": describe_changes(entry.changes),
-            "ip": entry.ip or "",
+            "id": str(view.entry.id),
+            "when": format_time(view.entry.created_at, zone),
+            "tenant": view.tenant_name or "platform",
+            "action": view.entry.action,
+            "entity": view.entry.entity_type
+            + (f" {view.entry.entity_id[:8]}" if view.entry.entity_id else ""),
+            "actor": view.actor,
+            "changes": describe_changes(view.entry.changes),
+            "ip": view.entry.ip or "",
         }
-        for entry in entries
+        for view in views
     ]
 
 
-def tenant_log(principal: Principal, query: Query, offset: int, zone: str) -> Page:
-    """A business's own log, for its owners and admins."""
+def read_log(principal: Principal, query: Query, offset: int, zone: str) -> Page:
+    """A business's own log for its owners and admins; every business's for staff."""
+    if principal.is_staff and not principal.is_impersonating:
+        filters = build_filter(query, None, "UTC")
+        with platform_session("ui: staff audit log") as platform:
+            entries, total = audit.search(
+                platform, principal=principal, filters=filters, limit=PAGE_SIZE, offset=offset
+            )
+            return Page(rows_for(audit.describe(platform, entries), "UTC"), total)
     assert principal.tenant_id is not None
-    tenant_id = principal.tenant_id
-    authorize(principal, tenant_id, min_role=Role.ADMIN)
-    filters = build_filter(query, tenant_id, zone)
-    with tenant_session(tenant_id) as session:
-        entries, total = audit.search(session, filters=filters, limit=PAGE_SIZE, offset=offset)
-        emails, keys = people_of(session, principal, tenant_id, not principal.is_api_key)
-    if principal.user_id is not None and principal.is_impersonating:
-        emails.setdefault(principal.user_id, principal.email)
-    return Page(rows_for(entries, emails, keys, {}, zone), total)
-
-
-def platform_log(principal: Principal, query: Query, offset: int) -> Page:
-    """Every business's log, for staff."""
-    require_staff(principal)
-    filters = build_filter(query, None, "UTC")
-    with platform_session("ui: staff audit log") as platform:
-        entries, total = audit.search(platform, filters=filters, limit=PAGE_SIZE, offset=offset)
-        names: dict[uuid.UUID, str] = {}
-        emails: dict[uuid.UUID, str] = {}
-        if principal.user_id is not None:
-            emails[principal.user_id] = principal.email
-        for tenant_id in {e.tenant_id for e in entries if e.tenant_id is not None}:
-            names[tenant_id] = tenants.get_tenant(
-                platform, principal=principal, tenant_id=tenant_id
-            ).name
-            found, _ = people_of(platform, principal, tenant_id, with_keys=False)
-            emails.update(found)
-    return Page(rows_for(entries, emails, {}, names, "UTC"), total)
+    filters = build_filter(query, principal.tenant_id, zone)
+    with tenant_session(principal.tenant_id) as session:
+        entries, total = audit.search(
+            session, principal=principal, filters=filters, limit=PAGE_SIZE, offset=offset
+        )
+    with platform_session("ui: names in the audit log") as platform:
+        return Page(rows_for(audit.describe(platform, entries), zone), total)
 
 
 class AuditState(rx.State):
@@ -238,10 +185,7 @@ class AuditState(rx.State):
         zone = "UTC" if self.all_tenants else session.tenant_time_zone
         self.zone_label = zone
         try:
-            if self.all_tenants:
-                page = await in_thread(lambda: platform_log(principal, query, offset))
-            else:
-                page = await in_thread(lambda: tenant_log(principal, query, offset, zone))
+            page = await in_thread(lambda: read_log(principal, query, offset, zone))
         except ServiceError as exc:
             self.errors = form_errors(exc)
         else:

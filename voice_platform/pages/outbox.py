@@ -29,7 +29,7 @@ def read_outbox(principal: Principal, to: str) -> list[dict[str, str]]:
                 "body": message.body,
                 "when": format_time(message.created_at),
             }
-            for message in email.outbox(platform, to=to or None, limit=LIMIT)
+            for message in email.outbox(platform, principal=principal, to=to or None, limit=LIMIT)
         ]
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from voice_platform.models import AuditEntry
-from voice_platform.services.principal import Principal, RequestMeta
+from voice_platform.models import ApiKey, AuditEntry, Role, Tenant, User
+from voice_platform.services.principal import Principal, RequestMeta, authorize, require_staff
 
 PAGE_SIZE_MAX = 200
 
@@ -65,9 +65,20 @@ class AuditFilter:
 
 
 def search(
-    session: Session, *, filters: AuditFilter, limit: int = 50, offset: int = 0
+    session: Session,
+    *,
+    principal: Principal,
+    filters: AuditFilter,
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[list[AuditEntry], int]:
-    """Entries matching `filters`, newest first, and how many match in all."""
+    """Entries matching `filters`, newest first, and how many match in all.
+
+    A tenant's owners and admins read its log; staff read every tenant's."""
+    if filters.tenant_id is None:
+        require_staff(principal)
+    else:
+        authorize(principal, filters.tenant_id, min_role=Role.ADMIN, users_only=True)
     query = select(AuditEntry)
     if filters.tenant_id is not None:
         query = query.where(AuditEntry.tenant_id == filters.tenant_id)
@@ -90,3 +101,49 @@ def search(
         .offset(offset)
     ).all()
     return list(rows), total
+
+
+@dataclass(frozen=True)
+class AuditView:
+    """An entry as a person reads it: who did it, in which business."""
+
+    entry: AuditEntry
+    actor: str
+    tenant_name: str | None
+
+
+def describe(platform: Session, entries: list[AuditEntry]) -> list[AuditView]:
+    """Name the actors and businesses of entries already read under the caller's rights.
+
+    Runs on the platform session: staff and former members are outside the tenant's view."""
+    user_ids = {e.actor_user_id for e in entries} | {e.impersonator_user_id for e in entries}
+    key_ids = {e.actor_api_key_id for e in entries}
+    tenant_ids = {e.tenant_id for e in entries}
+    emails = dict(
+        platform.exec(select(User.id, User.email).where(col(User.id).in_(user_ids - {None}))).all()
+    )
+    keys = dict(
+        platform.exec(
+            select(ApiKey.id, ApiKey.name).where(col(ApiKey.id).in_(key_ids - {None}))
+        ).all()
+    )
+    names = dict(
+        platform.exec(
+            select(Tenant.id, Tenant.name).where(col(Tenant.id).in_(tenant_ids - {None}))
+        ).all()
+    )
+
+    def actor(entry: AuditEntry) -> str:
+        if entry.impersonator_user_id is not None:
+            who = emails.get(entry.impersonator_user_id, "a former staff member")
+            return f"{who} (staff, acting as owner)"
+        if entry.actor_api_key_id is not None:
+            return f"API key {keys.get(entry.actor_api_key_id, '(deleted)')}"
+        if entry.actor_user_id is not None:
+            return emails.get(entry.actor_user_id, "a deleted account")
+        return "the platform"
+
+    return [
+        AuditView(entry, actor(entry), names.get(entry.tenant_id) if entry.tenant_id else None)
+        for entry in entries
+    ]

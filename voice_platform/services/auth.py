@@ -45,6 +45,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+# Two browser tabs of one session may refresh with the same token moments apart; within
+# this window the second gets a pair of its own instead of ending the session as stolen.
+REFRESH_REUSE_GRACE = timedelta(seconds=30)
+
+
 @dataclass(frozen=True)
 class Tokens:
     """What a successful log-in hands back."""
@@ -201,7 +206,7 @@ def refresh(platform: Session, settings: Settings, *, refresh_token: str) -> Tok
         raise Unauthorized("Unknown session; log in again")
     if stored.revoked_at is not None:
         raise Unauthorized("This session has ended; log in again")
-    if stored.replaced_at is not None:
+    if stored.replaced_at is not None and now() - stored.replaced_at > REFRESH_REUSE_GRACE:
         raise _refuse_and_revoke(
             stored.family_id, "This session was used twice and has been ended; log in again"
         )
@@ -215,7 +220,7 @@ def refresh(platform: Session, settings: Settings, *, refresh_token: str) -> Tok
     ).first()
     if user is None or not user.is_active or (membership is None and not user.is_staff):
         raise _refuse_and_revoke(stored.family_id, "You no longer have access; log in again")
-    stored.replaced_at = now()
+    stored.replaced_at = stored.replaced_at or now()
     platform.add(stored)
     return issue_tokens(
         platform,
@@ -237,6 +242,13 @@ def logout(platform: Session, *, refresh_token: str) -> None:
 
 
 def logout_everywhere(platform: Session, *, user_id: uuid.UUID) -> int:
+    """End every session: refresh tokens are revoked, access tokens issued so far refused."""
+    # Whole seconds, as in the tokens' `iat`: a token from this very second stays valid,
+    # so the log-in that may follow at once is not refused.
+    cut_off = now().replace(microsecond=0)
+    platform.execute(
+        update(User).where(col(User.id) == user_id).values(sessions_valid_after=cut_off)
+    )
     result = platform.execute(
         update(RefreshToken)
         .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
@@ -250,6 +262,8 @@ def request_password_reset(
 ) -> None:
     """Email a reset link if the account exists; say nothing either way (no enumeration)."""
     email = normalize_email(email)
+    if not throttle.allow_reset_email(settings, email=email, ip=(meta or RequestMeta()).ip):
+        return
     user = platform.exec(select(User).where(User.email == email)).first()
     if user is None or not user.is_active:
         return
@@ -322,6 +336,8 @@ def principal_from_access_token(
     user = platform.get(User, claims.user_id)
     if user is None or not user.is_active:
         raise Unauthorized("This account no longer exists or is disabled")
+    if user.sessions_valid_after is not None and claims.issued_at < user.sessions_valid_after:
+        raise Unauthorized("This session has ended; log in again")
     if claims.impersonation_id is not None:
         impersonation = platform.get(Impersonation, claims.impersonation_id)
         if (

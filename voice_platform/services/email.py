@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from voice_platform.config import Settings
 from voice_platform.models import OutboxEmail
+from voice_platform.services.principal import Principal, require_staff
 
 log = structlog.get_logger(__name__)
 
@@ -72,7 +73,11 @@ def sender_for(settings: Settings, *, platform: Session) -> EmailSender:
     return SmtpSender(settings) if settings.smtp_host else OutboxSender(platform)
 
 
-def outbox(session: Session, *, to: str | None = None, limit: int = 50) -> list[OutboxEmail]:
+def outbox(
+    session: Session, *, principal: Principal, to: str | None = None, limit: int = 50
+) -> list[OutboxEmail]:
+    """The newest outbox email; it holds reset and invitation links, so staff only."""
+    require_staff(principal)
     query = select(OutboxEmail)
     if to:
         query = query.where(col(OutboxEmail.to_address).ilike(f"%{to}%"))

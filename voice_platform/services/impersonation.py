@@ -65,7 +65,8 @@ def start(
         role=Role.OWNER.value,
         is_staff=True,
         impersonation_id=impersonation.id,
-        not_after=impersonation.expires_at,
+        # As long as the impersonation: each request checks it has not been ended.
+        expires_at=impersonation.expires_at,
     )
     return impersonation, token
 

@@ -33,6 +33,11 @@ class Principal:
     scope: ApiKeyScope = ApiKeyScope.FULL
     meta: RequestMeta = field(default_factory=RequestMeta)
 
+    @classmethod
+    def operator(cls) -> Principal:
+        """Whoever runs the command line with the database's credentials: staff by nature."""
+        return cls(tenant_id=None, role=None, is_staff=True)
+
     @property
     def is_api_key(self) -> bool:
         return self.api_key_id is not None

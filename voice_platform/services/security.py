@@ -67,6 +67,7 @@ class AccessClaims:
     tenant_id: uuid.UUID | None
     role: str | None
     impersonation_id: uuid.UUID | None
+    issued_at: datetime
     expires_at: datetime
 
 
@@ -78,12 +79,11 @@ def issue_access_token(
     role: str | None,
     is_staff: bool,
     impersonation_id: uuid.UUID | None = None,
-    not_after: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> tuple[str, datetime]:
+    """A signed token; it lives ACCESS_TOKEN_MINUTES unless `expires_at` says otherwise."""
     now = datetime.now(UTC)
-    expires = now + timedelta(minutes=settings.access_token_minutes)
-    if not_after is not None:
-        expires = min(expires, not_after)
+    expires = expires_at or now + timedelta(minutes=settings.access_token_minutes)
     claims: dict[str, Any] = {
         "typ": "access",
         "sub": str(user_id),
@@ -105,7 +105,7 @@ def read_access_token(settings: Settings, token: str) -> AccessClaims:
             token,
             settings.secret_key.get_secret_value(),
             algorithms=[JWT_ALGORITHM],
-            options={"require": ["exp", "sub", "typ"]},
+            options={"require": ["exp", "iat", "sub", "typ"]},
         )
     except jwt.ExpiredSignatureError:
         raise Unauthorized("Your session has expired; log in again") from None
@@ -119,6 +119,7 @@ def read_access_token(settings: Settings, token: str) -> AccessClaims:
             tenant_id=uuid.UUID(claims["tid"]) if claims.get("tid") else None,
             role=claims.get("role"),
             impersonation_id=uuid.UUID(claims["iid"]) if claims.get("iid") else None,
+            issued_at=datetime.fromtimestamp(claims["iat"], UTC),
             expires_at=datetime.fromtimestamp(claims["exp"], UTC),
         )
     except (ValueError, TypeError):

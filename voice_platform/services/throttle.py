@@ -49,6 +49,31 @@ def check_allowed(settings: Settings, *, email: str, ip: str | None) -> None:
             )
 
 
+RESETS_PER_EMAIL = 3
+RESET_WINDOW_SECONDS = 900
+RESETS_PER_IP_PER_MINUTE = 10
+
+
+def allow_reset_email(settings: Settings, *, email: str, ip: str | None) -> bool:
+    """Whether to send another reset email: a few per account per window, so the form
+    cannot flood an inbox; an address asking too often is refused outright."""
+    r = client(settings)
+    if ip:
+        ip_key = f"{PREFIX}:reset-ip:{ip}"
+        asked = int(r.incr(ip_key))  # type: ignore[arg-type]
+        if asked == 1:
+            r.expire(ip_key, 60)
+        if asked > RESETS_PER_IP_PER_MINUTE:
+            raise RateLimited(
+                "Too many reset requests from your address; wait a minute", retry_after=60
+            )
+    key = f"{PREFIX}:reset:{email}"
+    sent = int(r.incr(key))  # type: ignore[arg-type]
+    if sent == 1:
+        r.expire(key, RESET_WINDOW_SECONDS)
+    return sent <= RESETS_PER_EMAIL
+
+
 def record_failure(settings: Settings, *, email: str) -> None:
     r = client(settings)
     key = f"{PREFIX}:fail:{email}"

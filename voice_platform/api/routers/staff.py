@@ -88,7 +88,9 @@ def all_audit(
         impersonated_only=impersonated_only,
     )
     with platform_session("staff reads audit log") as platform:
-        entries, total = audit.search(platform, filters=filters, limit=limit, offset=offset)
+        entries, total = audit.search(
+            platform, principal=principal, filters=filters, limit=limit, offset=offset
+        )
         return AuditPage(
             items=[AuditEntryPublic.model_validate(e, from_attributes=True) for e in entries],
             total=total,
@@ -108,5 +110,5 @@ def outbox(
     with platform_session("staff reads outbox") as platform:
         return [
             OutboxEmailPublic.model_validate(e, from_attributes=True)
-            for e in email.outbox(platform, to=to, limit=limit)
+            for e in email.outbox(platform, principal=principal, to=to, limit=limit)
         ]

@@ -260,7 +260,9 @@ def tenant_audit(
         tenant_id=tenant_id, action=action, entity_type=entity_type, since=since, until=until
     )
     with tenant_session(tenant_id) as session:
-        entries, total = audit.search(session, filters=filters, limit=limit, offset=offset)
+        entries, total = audit.search(
+            session, principal=principal, filters=filters, limit=limit, offset=offset
+        )
         return AuditPage(
             items=[AuditEntryPublic.model_validate(e, from_attributes=True) for e in entries],
             total=total,
