@@ -10,7 +10,10 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY voice_platform voice_platform
 COPY workers workers
-RUN python -m venv /venv && /venv/bin/pip install .
+# The CPU build of torch (PyPI's default is the CUDA one, gigabytes larger).
+RUN python -m venv /venv \
+    && /venv/bin/pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
+    && /venv/bin/pip install .
 COPY rxconfig.py alembic.ini ./
 COPY alembic alembic
 COPY assets assets

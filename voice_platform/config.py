@@ -119,6 +119,20 @@ class Settings(BaseSettings):
         description="`up` adds a demo tenant, its owner and a staff user if there are no tenants.",
     )
 
+    llm_api_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Key of an OpenAI-compatible API; empty: the local models (offline).",
+    )
+    llm_base_url: str = Field(
+        default="", description="Base URL of the OpenAI-compatible API (empty: OpenAI's)."
+    )
+    llm_embedding_model: str = Field(
+        default="text-embedding-3-small", description="Embedding model of that API."
+    )
+    llm_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=600, description="Timeout of one call to that API."
+    )
+
     worker_heartbeat_seconds: int = Field(
         default=30, ge=1, le=3600, description="How often the worker writes its heartbeat."
     )

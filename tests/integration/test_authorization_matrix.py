@@ -19,11 +19,14 @@ from tests.conftest import Servers
 from voice_platform.api import create_api
 from voice_platform.config import get_settings
 from voice_platform.db import owner_engine, platform_session
+from voice_platform.knowledge.schemas import KnowledgeBase
 from voice_platform.models import (
+    Agent,
     ApiKey,
     ApiKeyScope,
     Impersonation,
     Invitation,
+    KnowledgeRecord,
     Membership,
     PasswordReset,
     RefreshToken,
@@ -48,7 +51,7 @@ IDS = {
     name: uuid.uuid4()
     for name in (
         "tenant_a", "tenant_b", "owner", "admin", "member", "member2", "other_owner", "staff",
-        "impersonation", "invitation", "key_read", "key_target",
+        "impersonation", "invitation", "key_read", "key_target", "agent",
     )
 }  # fmt: skip
 SECRETS = {
@@ -126,6 +129,13 @@ def seed() -> None:
                 user_id=IDS["member"], token_hash=hash_secret(SECRETS["reset"]), expires_at=later
             )
         )
+        s.add(Agent(id=IDS["agent"], tenant_id=a, name="Front desk"))
+        s.flush()
+        s.add(
+            KnowledgeRecord(
+                agent_id=IDS["agent"], tenant_id=a, document=KnowledgeBase().model_dump(mode="json")
+            )
+        )
 
 
 def credentials() -> dict[str, str | None]:
@@ -170,11 +180,24 @@ def tenant_route(read: int, *, admin_only: bool = False, users_only: bool = Fals
     return expect(404, anonymous=401, **insiders)
 
 
+def agent_route(status: int, *, write: bool = False) -> dict[str, int]:
+    """/api/agents/{id}/…: the caller's own tenant's agent; staff must impersonate first."""
+    return expect(
+        status,
+        anonymous=401,
+        member=403 if write else status,
+        api_key_read=403 if write else status,
+        other_owner=404,
+        staff=403,
+    )
+
+
+EMPTY_KB = KnowledgeBase().model_dump(mode="json")
 PUBLIC = expect(200)
 STAFF_ONLY = expect(403, anonymous=401, staff=200)
 
 # (method, path): (request body, expected status per principal)
-MATRIX: dict[tuple[str, str], tuple[dict[str, Any] | None, dict[str, int]]] = {
+MATRIX: dict[tuple[str, str], tuple[dict[str, Any] | str | None, dict[str, int]]] = {
     ("GET", "/api/health"): (None, PUBLIC),
     ("POST", "/api/auth/register"): (
         {"business_name": "New Shop", "email": "new@shop.example", "password": PASSWORD},
@@ -254,6 +277,36 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any] | None, dict[str, int]]] = {
     ),
     ("GET", "/api/staff/audit"): (None, STAFF_ONLY),
     ("GET", "/api/staff/outbox"): (None, STAFF_ONLY),
+    # Lists and creation act on the caller's own tenant, so another tenant's owner succeeds
+    # there (on their own data); every /agents/{id} route hides the agent from them.
+    ("GET", "/api/agents"): (None, expect(200, anonymous=401, staff=403)),
+    ("POST", "/api/agents"): (
+        {"name": "Night desk"},
+        expect(201, anonymous=401, member=403, api_key_read=403, staff=403),
+    ),
+    ("GET", "/api/agents/{agent_id}"): (None, agent_route(200)),
+    ("PUT", "/api/agents/{agent_id}"): ({"greeting": "Hello!"}, agent_route(200, write=True)),
+    ("DELETE", "/api/agents/{agent_id}"): (None, agent_route(204, write=True)),
+    ("POST", "/api/agents/{agent_id}/activate"): (None, agent_route(200, write=True)),
+    ("POST", "/api/agents/{agent_id}/deactivate"): (None, agent_route(200, write=True)),
+    ("GET", "/api/agents/{agent_id}/knowledge"): (None, agent_route(200)),
+    ("PUT", "/api/agents/{agent_id}/knowledge"): (
+        {"version": 1, "document": EMPTY_KB},
+        agent_route(200, write=True),
+    ),
+    ("GET", "/api/agents/{agent_id}/knowledge/search"): (None, agent_route(200)),
+    ("GET", "/api/agents/{agent_id}/knowledge/export"): (None, agent_route(200)),
+    ("POST", "/api/agents/{agent_id}/knowledge/import"): (EMPTY_KB, agent_route(200, write=True)),
+    ("GET", "/api/agents/{agent_id}/knowledge/faqs.csv"): (None, agent_route(200)),
+    ("POST", "/api/agents/{agent_id}/knowledge/faqs.csv"): (
+        "question,answer\nDo you open on Sundays?,No.\n",
+        agent_route(200, write=True),
+    ),
+    ("GET", "/api/agents/{agent_id}/knowledge/{category}"): (None, agent_route(200)),
+    ("PUT", "/api/agents/{agent_id}/knowledge/{category}"): (
+        {"version": 1, "data": {"amenities": ["Free wifi"]}},
+        agent_route(200, write=True),
+    ),
 }
 
 PATH_VALUES = {
@@ -261,6 +314,8 @@ PATH_VALUES = {
     "user_id": IDS["member2"],
     "invitation_id": IDS["invitation"],
     "key_id": IDS["key_target"],
+    "agent_id": IDS["agent"],
+    "category": "amenities",
 }
 
 
@@ -295,9 +350,14 @@ def call(servers: Servers) -> Iterator[Callable[[str, str, str], int]]:
         reset_world(servers)
         body, _ = MATRIX[(method, template)]
         headers = {"Authorization": f"Bearer {tokens[principal]}"} if tokens[principal] else {}
-        response = client.request(
-            method, template.format(**PATH_VALUES), json=body, headers=headers
-        )
+        url = template.format(**PATH_VALUES)
+        if url.endswith("/search"):
+            url += "?q=opening+hours"
+        if isinstance(body, str):
+            headers["Content-Type"] = "text/csv"
+            response = client.request(method, url, content=body, headers=headers)
+        else:
+            response = client.request(method, url, json=body, headers=headers)
         assert response.status_code != 500, response.text
         return response.status_code
 
@@ -318,5 +378,5 @@ def test_route_answers_each_caller_as_expected(
 ) -> None:
     expected = MATRIX[(method, path)][1][principal]
     assert call(method, path, principal) == expected
-    if principal == "other_owner" and "{tenant_id}" in path:
+    if principal == "other_owner" and ("{tenant_id}" in path or "{agent_id}" in path):
         assert not 200 <= expected < 300

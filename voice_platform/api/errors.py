@@ -66,7 +66,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _service_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
-    details = [{"field": exc.field, "problem": exc.message}] if exc.field else None
+    details = exc.details or ([{"field": exc.field, "problem": exc.message}] if exc.field else None)
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
     if isinstance(exc, Unauthorized):
         headers = {"WWW-Authenticate": "Bearer"}

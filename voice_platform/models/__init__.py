@@ -1,5 +1,16 @@
 """SQLModel tables and their Create/Update/Public schemas, one module per entity."""
 
+from voice_platform.models.agent import (
+    AfterHours,
+    Agent,
+    AgentCreate,
+    AgentPublic,
+    AgentStatus,
+    AgentUpdate,
+    KnowledgeChunk,
+    KnowledgeRecord,
+    VoiceSettings,
+)
 from voice_platform.models.audit import AuditEntry
 from voice_platform.models.auth import (
     ApiKey,
@@ -17,6 +28,12 @@ from voice_platform.models.tenant import Tenant, TenantCreate, TenantPublic, Ten
 from voice_platform.models.user import Membership, Role, User, UserPublic
 
 __all__ = [
+    "AfterHours",
+    "Agent",
+    "AgentCreate",
+    "AgentPublic",
+    "AgentStatus",
+    "AgentUpdate",
     "ApiKey",
     "ApiKeyCreate",
     "ApiKeyPublic",
@@ -25,6 +42,8 @@ __all__ = [
     "Impersonation",
     "Invitation",
     "InvitationPublic",
+    "KnowledgeChunk",
+    "KnowledgeRecord",
     "Membership",
     "OutboxEmail",
     "PasswordReset",
@@ -36,4 +55,5 @@ __all__ = [
     "TenantUpdate",
     "User",
     "UserPublic",
+    "VoiceSettings",
 ]

@@ -8,10 +8,14 @@ class ServiceError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, details: list[dict[str, str]] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        # Several problems at once (an import): each a dict naming where and what.
+        self.details = details
 
 
 class InvalidInput(ServiceError):

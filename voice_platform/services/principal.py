@@ -73,6 +73,13 @@ def authorize(
         raise Forbidden(f"This needs the {min_role.value} role or higher")
 
 
+def require_tenant(principal: Principal) -> uuid.UUID:
+    """The tenant the caller acts for; staff outside any tenant must impersonate one first."""
+    if principal.tenant_id is None:
+        raise Forbidden("Act as a business first (staff: impersonate it from the staff console)")
+    return principal.tenant_id
+
+
 def require_staff(principal: Principal) -> None:
     if not principal.is_staff or principal.is_impersonating or principal.is_api_key:
         raise Forbidden("Only platform staff can do this")
