@@ -30,7 +30,7 @@ TESTS_DIR = Path(__file__).parent
 RESULTS_DIR = TESTS_DIR.parent / "test-results"
 
 
-KINDS = ("unit", "integration", "e2e")
+KINDS = ("unit", "contract", "integration", "e2e")
 
 
 def test_kind(item: pytest.Item) -> str:

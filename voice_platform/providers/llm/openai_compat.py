@@ -29,7 +29,7 @@ class OpenAIEmbedder:
             batch = texts[start : start + BATCH]
             try:
                 response = self.client.embeddings.create(
-                    model=self.model, input=batch, dimensions=DIMENSIONS
+                    model=self.model, input=batch, dimensions=DIMENSIONS, encoding_format="float"
                 )
             except openai.APIError as exc:
                 raise ProviderError(f"the embedding service refused: {exc}") from exc
