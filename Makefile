@@ -35,6 +35,7 @@ typecheck: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed $(BUN)
 	$(BIN)/python -m benchmarks.startup
+	$(BIN)/python -m benchmarks.retrieval
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
