@@ -4,11 +4,14 @@ import reflex as rx
 
 from voice_platform.api import create_api
 from voice_platform.logs import configure_logging
+from voice_platform.pages.agent import AgentState, agent_page
+from voice_platform.pages.agents import AgentsState, agents_page
 from voice_platform.pages.api_keys import ApiKeysState, api_keys_page
 from voice_platform.pages.audit import AuditState, audit_log
 from voice_platform.pages.forgot_password import ForgotPasswordState, forgot_password
 from voice_platform.pages.home import HomeState, home
 from voice_platform.pages.invite import InviteState, invite
+from voice_platform.pages.knowledge import KnowledgeState, knowledge_page
 from voice_platform.pages.login import LoginState, login
 from voice_platform.pages.not_found import not_found
 from voice_platform.pages.outbox import OutboxState, outbox
@@ -45,6 +48,24 @@ app.add_page(
 )
 app.add_page(invite, route="/invite", title="Invitation · Voice Platform", on_load=InviteState.load)
 # Protected pages: a session first (or the log-in page), then the page's own data.
+app.add_page(
+    agents_page,
+    route="/agents",
+    title="Agents · Voice Platform",
+    on_load=[AuthState.require_login, AgentsState.load],
+)
+app.add_page(
+    agent_page,
+    route="/agents/[agent_id]",
+    title="Agent · Voice Platform",
+    on_load=[AuthState.require_login, AgentState.load],
+)
+app.add_page(
+    knowledge_page,
+    route="/agents/[agent_id]/knowledge",
+    title="Knowledge base · Voice Platform",
+    on_load=[AuthState.require_login, KnowledgeState.load],
+)
 app.add_page(
     settings,
     route="/settings",

@@ -31,7 +31,9 @@ def upgrade() -> None:
     op.create_table(
         "agents",
         sa.Column("id", sa.Uuid(), primary_key=True),
-        sa.Column("tenant_id", sa.Uuid(), sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "tenant_id", sa.Uuid(), sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("name", sa.String(120), nullable=False),
         sa.Column("status", status, nullable=False, server_default="draft"),
         sa.Column("status_reason", sa.String(500)),
@@ -43,26 +45,40 @@ def upgrade() -> None:
         sa.Column("transfer_number", sa.String(20)),
         sa.Column("time_zone", sa.String(64), nullable=False, server_default="UTC"),
         sa.Column("after_hours", after_hours, nullable=False, server_default="take_message"),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
     )
     op.create_index("ix_agents_tenant_id", "agents", ["tenant_id"])
     op.create_index("ix_agents_phone_number", "agents", ["phone_number"], unique=True)
     op.create_table(
         "knowledge_bases",
-        sa.Column("agent_id", sa.Uuid(), sa.ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True),
-        sa.Column("tenant_id", sa.Uuid(), sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "agent_id", sa.Uuid(), sa.ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column(
+            "tenant_id", sa.Uuid(), sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
         sa.Column("document", postgresql.JSONB(), nullable=False),
         sa.Column("updated_by", sa.Uuid(), sa.ForeignKey("users.id", ondelete="SET NULL")),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
     )
     op.create_index("ix_knowledge_bases_tenant_id", "knowledge_bases", ["tenant_id"])
     op.create_table(
         "knowledge_chunks",
         sa.Column("id", sa.Uuid(), primary_key=True),
-        sa.Column("tenant_id", sa.Uuid(), sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
-        sa.Column("agent_id", sa.Uuid(), sa.ForeignKey("agents.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "tenant_id", sa.Uuid(), sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column(
+            "agent_id", sa.Uuid(), sa.ForeignKey("agents.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("category", sa.String(40), nullable=False),
         sa.Column("item_id", sa.String(60), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),

@@ -23,6 +23,7 @@ class NavItem:
 
 
 HOME = NavItem("Home", "/", "house")
+AGENTS = NavItem("Agents", "/agents", "bot")
 API_DOCS = NavItem("API docs", "/api/docs", "book-open", external=True)
 TENANT_ITEMS = (
     NavItem("Settings", "/settings", "settings"),
@@ -40,6 +41,7 @@ GUEST_ITEMS = (
 )
 NAV_ITEMS: tuple[NavItem, ...] = (
     HOME,
+    AGENTS,
     *TENANT_ITEMS,
     *ADMIN_ITEMS,
     AUDIT,
@@ -76,6 +78,7 @@ def nav_group(items: tuple[NavItem, ...]) -> rx.Component:
 def nav_links() -> rx.Component:
     return rx.vstack(
         nav_link(HOME),
+        rx.cond(AuthState.has_tenant, nav_link(AGENTS)),
         rx.cond(AuthState.has_tenant, nav_group(TENANT_ITEMS)),
         rx.cond(AuthState.is_admin, nav_group(ADMIN_ITEMS)),
         rx.cond(AuthState.is_admin | AuthState.staff_console, nav_link(AUDIT)),
