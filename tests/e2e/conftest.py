@@ -124,6 +124,21 @@ def phone(browser: Browser, console_errors: list[str]) -> Iterator[Page]:
     page.close()
 
 
+@pytest.fixture
+def second_desktop(browser: Browser, console_errors: list[str]) -> Iterator[Page]:
+    """Another person (or another tab) at the same time."""
+    page = open_page(browser, DESKTOP, console_errors)
+    yield page
+    page.close()
+
+
+@pytest.fixture
+def third_desktop(browser: Browser, console_errors: list[str]) -> Iterator[Page]:
+    page = open_page(browser, DESKTOP, console_errors)
+    yield page
+    page.close()
+
+
 def screenshot(page: Page, name: str) -> Path:
     RESULTS_DIR.mkdir(exist_ok=True)
     path = RESULTS_DIR / f"{name}.png"

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, RunningApp, open_page, screenshot
+from tests.e2e.conftest import PHONE, RunningApp, screenshot
 from voice_platform.services.seed import DEMO_OWNER_EMAIL, DEMO_PASSWORD, DEMO_STAFF_EMAIL
 
 PASSWORD = "a-long-enough-password"
@@ -59,20 +57,6 @@ def log_out(page: Page, base: str) -> None:
 def fits_phone(page: Page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} scrolls sideways ({width}px wide)"
-
-
-@pytest.fixture
-def second_desktop(browser: Browser, console_errors: list[str]) -> Iterator[Page]:
-    page = open_page(browser, DESKTOP, console_errors)
-    yield page
-    page.close()
-
-
-@pytest.fixture
-def third_desktop(browser: Browser, console_errors: list[str]) -> Iterator[Page]:
-    page = open_page(browser, DESKTOP, console_errors)
-    yield page
-    page.close()
 
 
 def test_sign_up_log_out_and_log_in_again(

@@ -8,12 +8,10 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
 
-import pytest
-from playwright.sync_api import Browser, Dialog, Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
-from tests.e2e.conftest import DESKTOP, RunningApp, open_page, screenshot
+from tests.e2e.conftest import RunningApp, screenshot
 from tests.e2e.test_accounts import (
     at,
     fits_phone,
@@ -25,20 +23,6 @@ from voice_platform.config import PROJECT_ROOT
 from voice_platform.services.seed import DEMO_OWNER_EMAIL, DEMO_PASSWORD, DEMO_STAFF_EMAIL
 
 AGENT_URL = re.compile(r"/agents/([0-9a-f-]{36})/?$")
-
-
-@pytest.fixture
-def second_desktop(browser: Browser, console_errors: list[str]) -> Iterator[Page]:
-    page = open_page(browser, DESKTOP, console_errors)
-    yield page
-    page.close()
-
-
-@pytest.fixture
-def third_desktop(browser: Browser, console_errors: list[str]) -> Iterator[Page]:
-    page = open_page(browser, DESKTOP, console_errors)
-    yield page
-    page.close()
 
 
 def create_agent(page: Page, base: str, name: str) -> str:

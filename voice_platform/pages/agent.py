@@ -31,7 +31,8 @@ from voice_platform.models import AfterHours, Agent, AgentUpdate, VoiceSettings
 from voice_platform.services import agents
 from voice_platform.services.errors import NotFound, ServiceError
 from voice_platform.services.principal import Principal
-from voice_platform.state.auth import ADMIN_ROLES, AuthState, form_errors, in_thread
+from voice_platform.state.agent_scope import agent_scope
+from voice_platform.state.auth import form_errors, in_thread
 
 T = TypeVar("T")
 AFTER_HOURS = [
@@ -43,13 +44,6 @@ FIELDS = (
     "name", "greeting", "persona", "languages", "transfer_number", "time_zone", "after_hours",
     "voice_id", "model", "speed", "stability", "similarity",
 )  # fmt: skip
-
-
-def agent_id_of(text: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        return None
 
 
 def agent_values(agent: Agent) -> dict[str, str]:
@@ -86,24 +80,13 @@ class AgentState(rx.State):
     busy: bool = False
     confirm_delete: bool = False
 
-    def _agent_id(self) -> uuid.UUID | None:
-        return agent_id_of(str(self.router.page.params.get("agent_id", "")))
-
     async def _run(self, work: Callable[[Session, Principal, uuid.UUID], T]) -> T | None:
         """One service call in the tenant's session; NotFound shows the not-found message,
         other errors land in the form."""
-        principal = await (await self.get_state(AuthState)).principal()
-        agent_id = self._agent_id()
-        if principal is None:
+        scope = await agent_scope(self)
+        if scope is None:
             return None
-        self.no_tenant = principal.tenant_id is None
-        if principal.tenant_id is None:
-            return None
-        if agent_id is None:
-            self.missing = True
-            return None
-        tenant_id = principal.tenant_id
-        self.can_edit = principal.role is not None and principal.role.value in ADMIN_ROLES
+        principal, tenant_id, agent_id = scope
 
         def run() -> T:
             with tenant_session(tenant_id) as session:

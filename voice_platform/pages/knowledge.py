@@ -17,13 +17,13 @@ from voice_platform.components.layout import template
 from voice_platform.db import tenant_session
 from voice_platform.knowledge.document import KnowledgeInvalid, parse_document
 from voice_platform.knowledge.schemas import CATEGORY_NAMES, DAYS
-from voice_platform.pages.agent import agent_id_of
 from voice_platform.providers.llm import get_embedder
 from voice_platform.services import agents, knowledge
 from voice_platform.services.errors import Conflict, NotFound, ServiceError
 from voice_platform.services.principal import Principal
 from voice_platform.services.tenants import time_zones
-from voice_platform.state.auth import ADMIN_ROLES, AuthState, format_time, in_thread
+from voice_platform.state.agent_scope import agent_scope
+from voice_platform.state.auth import AuthState, format_time, in_thread
 from voice_platform.state.knowledge_form import (
     BOOKING_METHODS,
     DAY_LABELS,
@@ -121,18 +121,10 @@ class KnowledgeState(rx.State):
     async def _run(self, work: Callable[[Session, Principal, uuid.UUID], T]) -> T | None:
         """One service call in the tenant's session. NotFound shows the not-found message;
         a stale version the reload message; other errors the form-wide error."""
-        principal = await (await self.get_state(AuthState)).principal()
-        if principal is None:
+        scope = await agent_scope(self)
+        if scope is None:
             return None
-        self.no_tenant = principal.tenant_id is None
-        if principal.tenant_id is None:
-            return None
-        agent_id = agent_id_of(str(self.router.page.params.get("agent_id", "")))
-        if agent_id is None:
-            self.missing = True
-            return None
-        tenant_id = principal.tenant_id
-        self.can_edit = principal.role is not None and principal.role.value in ADMIN_ROLES
+        principal, tenant_id, agent_id = scope
 
         def run() -> T:
             with tenant_session(tenant_id) as session:

@@ -1,0 +1,34 @@
+"""The step every agent page takes first: who is asking, and for which agent."""
+
+from __future__ import annotations
+
+import uuid
+
+import reflex as rx
+
+from voice_platform.services.principal import Principal
+from voice_platform.state.auth import ADMIN_ROLES, AuthState
+
+
+def agent_id_of(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+async def agent_scope(state: rx.State) -> tuple[Principal, uuid.UUID, uuid.UUID] | None:
+    """The caller, their tenant and the agent of the page's URL. When there is none, sets the
+    page's `no_tenant` or `missing` flag and returns None; otherwise sets `can_edit`."""
+    principal = await (await state.get_state(AuthState)).principal()
+    if principal is None:
+        return None
+    state.no_tenant = principal.tenant_id is None
+    if principal.tenant_id is None:
+        return None
+    agent_id = agent_id_of(str(state.router.page.params.get("agent_id", "")))
+    if agent_id is None:
+        state.missing = True
+        return None
+    state.can_edit = principal.role is not None and principal.role.value in ADMIN_ROLES
+    return principal, principal.tenant_id, agent_id
