@@ -133,6 +133,22 @@ class Settings(BaseSettings):
         default=30.0, gt=0, le=600, description="Timeout of one call to that API."
     )
 
+    crawl_allow_private_networks: bool = Field(
+        default=False,
+        description="Let the crawler read private and loopback addresses (tests, intranets).",
+    )
+    crawl_max_pages: int = Field(default=50, ge=1, le=5000, description="Pages read per site.")
+    crawl_max_depth: int = Field(default=4, ge=0, le=20, description="Clicks from the start page.")
+    crawl_max_bytes_per_page: int = Field(
+        default=2_000_000, ge=10_000, le=50_000_000, description="Bigger pages are skipped."
+    )
+    crawl_timeout_seconds: float = Field(
+        default=60.0, gt=0, le=3600, description="Time for one whole site."
+    )
+    crawl_concurrency_per_host: int = Field(
+        default=4, ge=1, le=32, description="Requests at once to one site."
+    )
+
     worker_heartbeat_seconds: int = Field(
         default=30, ge=1, le=3600, description="How often the worker writes its heartbeat."
     )

@@ -1,0 +1,1 @@
+"""Reading a small business's website: safely, politely, within limits."""
