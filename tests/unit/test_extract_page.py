@@ -35,7 +35,7 @@ def test_faqs_from_details_and_faqpage_json_ld() -> None:
 def test_tables_and_mailto_on_the_contact_page() -> None:
     content = extract_page("https://bright.example/contact/", page("contact"))
     hours = content.tables[0]
-    assert ["Friday", "8:00 AM \u2013 1:00 PM"] in hours  # an en dash, as the page has it
+    assert ["Friday", "8:00 AM – 1:00 PM"] in hours
     assert "frontdesk@brightsmileroundrock.com" in content.emails
     assert all(not question.startswith("Phone") for question, _ in content.faqs)
 
