@@ -212,5 +212,72 @@ def staff(
     console.print(f"{user.email} is {'now' if user.is_staff else 'no longer'} platform staff")
 
 
+kb_app = typer.Typer(help="Knowledge bases: build one from a website.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+
+@kb_app.command("build")
+def kb_build(
+    url: Annotated[str, typer.Argument(help="The business's website.")],
+    out: Annotated[
+        str, typer.Option("--out", help="Where to write the KB JSON (- for stdout).")
+    ] = "-",
+    max_pages: Annotated[
+        int | None, typer.Option(min=1, max=5000, help="Pages to read at most.")
+    ] = None,
+    allow_private_networks: Annotated[
+        bool, typer.Option("--allow-private-networks", help="Allow loopback and private addresses.")
+    ] = False,
+) -> None:
+    """Crawl a website and write its knowledge base (voice-platform.kb/1), offline."""
+    import asyncio
+    from pathlib import Path
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from voice_platform.crawl.crawler import Limits
+    from voice_platform.extract.build import build_kb
+    from voice_platform.knowledge.document import export_json
+    from voice_platform.providers.llm import get_embedder
+    from voice_platform.services.errors import ServiceError
+
+    settings = load_settings()
+    limits = Limits.from_settings(settings)
+    if max_pages:
+        limits = Limits(**{**vars(limits), "max_pages": max_pages})
+    allow = allow_private_networks or settings.crawl_allow_private_networks
+    with Progress(
+        TextColumn("{task.description:<14}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("starting", total=None)
+
+        def report(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=max(total, 1))
+
+        try:
+            result = asyncio.run(
+                build_kb(url, get_embedder(), limits=limits, allow_private=allow, progress=report)
+            )
+        except ServiceError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(1) from None
+    document = export_json(result.kb)
+    if out == "-":
+        sys.stdout.write(document)
+    else:
+        Path(out).write_text(document)
+    facts = sum(
+        len(getattr(result.kb.categories, n).facts) for n in type(result.kb.categories).model_fields
+    )
+    console.print(
+        f"Read {result.pages} pages in {result.seconds:.1f} s ({len(result.archived)} archived); "
+        f"{facts} facts" + (f"; written to {out}" if out != "-" else "")
+    )
+
+
 if __name__ == "__main__":
     app()

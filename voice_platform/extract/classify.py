@@ -1,0 +1,82 @@
+"""The offline way to sort page text into categories: each statement goes to the category
+whose description it is closest to (local embeddings), helped by a few cues no embedding
+misses (a price, a clock time, a phone number)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from voice_platform.providers.llm import Embedder
+
+# Plain descriptions of what each category holds. Not tied to any site: they describe the
+# kinds of sentences small-business pages use.
+DESCRIPTIONS: dict[str, str] = {
+    "profile": "About the business: who we are, our story, founded in a year, family-owned, our mission and values.",
+    "contact": "How to reach us: call our phone number, text us, send an email, fax number, contact form.",
+    "locations": "Where we are: street address, suite and floor, directions, landmarks, parking, the neighborhoods and towns we serve.",
+    "hours": "Opening hours: we are open on these days from this time to that time, closed on weekends and holidays, lunch break.",
+    "services": "What we offer: our services and treatments, what a visit includes, how long an appointment takes.",
+    "pricing": "Prices and fees: how much it costs, the price in dollars, rates, estimates, charges.",
+    "booking": "Booking: schedule an appointment, book online, reservations, walk-ins welcome, how far ahead to book.",
+    "policies": "Policies: cancellation notice and fees, late arrivals, deposits, warranties and guarantees, refunds, rules.",
+    "payments": "Payment: we accept cash and credit cards, insurance plans we take, financing and payment plans.",
+    "faqs": "A frequently asked question and its answer.",
+    "team": "Our team: the owner, doctors, staff members, their roles, training and specialties.",
+    "promotions": "Special offers: discounts, coupons, deals, limited-time promotions, loyalty and referral rewards.",
+    "credentials": "Credentials: licensed, certified, insured, awards, accreditations, professional memberships.",
+    "amenities": "Amenities: free wifi, wheelchair accessible, kid-friendly, waiting area comforts, outdoor seating.",
+    "languages": "Languages: we speak Spanish, bilingual staff, service in other languages.",
+    "emergencies": "Emergencies: urgent problems, 24/7 emergency service, what to do after hours.",
+    "escalation": "Talking to a person: ask for the manager, complaints, speak to the owner, call back.",
+}
+CATEGORIES = tuple(DESCRIPTIONS)
+
+PRICE = re.compile(r"[$€£]\s?\d")
+CLOCK = re.compile(r"\b\d{1,2}(:\d{2})?\s?(a\.?m\.?|p\.?m\.?)\b", re.IGNORECASE)
+PHONE = re.compile(r"\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b")
+DAY = re.compile(r"\b(mon|tues?|wed(nes)?|thu(rs)?|fri|sat(ur)?|sun)(day)?s?\b", re.IGNORECASE)
+MIN_SIMILARITY = 0.18
+
+
+@dataclass(frozen=True)
+class Placed:
+    text: str
+    category: str
+    score: float
+
+
+def cues(text: str) -> dict[str, float]:
+    """Small nudges from what a sentence plainly contains."""
+    bonus: dict[str, float] = {}
+    if PRICE.search(text):
+        bonus["pricing"] = 0.12
+        bonus["promotions"] = 0.04
+    if CLOCK.search(text) and DAY.search(text):
+        bonus["hours"] = 0.15
+    if PHONE.search(text):
+        bonus["contact"] = 0.08
+    return bonus
+
+
+class Classifier:
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self._prototypes = embedder.embed([DESCRIPTIONS[c] for c in CATEGORIES])
+
+    def place(self, texts: list[str]) -> list[Placed]:
+        if not texts:
+            return []
+        vectors = self.embedder.embed(texts)
+        placed = []
+        for text, vector in zip(texts, vectors, strict=True):
+            bonus = cues(text)
+            scores = {
+                category: sum(a * b for a, b in zip(vector, prototype, strict=True))
+                + bonus.get(category, 0.0)
+                for category, prototype in zip(CATEGORIES, self._prototypes, strict=True)
+            }
+            category = max(scores, key=scores.__getitem__)
+            if scores[category] >= MIN_SIMILARITY:
+                placed.append(Placed(text, category, scores[category]))
+        return placed
