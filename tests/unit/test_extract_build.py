@@ -11,7 +11,7 @@ from voice_platform.extract.classify import cues
 
 def test_statements_are_paragraphs_split_when_long() -> None:
     text = (
-        "Short.\n- We are open six days a week for walk-ins.\n" + "A sentence that goes on. " * 40
+        "Short.\n\nWe are open six days a week for walk-ins.\n\n" + "A sentence that goes on. " * 40
     )
     found = statements_of(text)
     assert found[0] == "We are open six days a week for walk-ins."
@@ -48,3 +48,16 @@ def test_cues_nudge_prices_hours_and_phones() -> None:
     assert "hours" in cues("We are open Monday 9 am to 5 pm.")
     assert "contact" in cues("Call (512) 555-0147 today.")
     assert cues("We love our neighborhood.") == {}
+
+
+def test_list_items_stay_with_the_line_that_introduces_them() -> None:
+    from voice_platform.extract.build import blocks_of
+
+    text = (
+        "Our prices:\n- Drain clearing from $149\n- Camera inspection $199\n\n"
+        "We are family-owned since 1998 and proud of it."
+    )
+    assert blocks_of(text) == [
+        "Our prices: Drain clearing from $149; Camera inspection $199",
+        "We are family-owned since 1998 and proud of it.",
+    ]

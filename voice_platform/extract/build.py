@@ -54,14 +54,44 @@ class BuildResult:
     seconds: float = 0.0
 
 
-def statements_of(text: str) -> list[str]:
-    """Readable statements: paragraphs, split into sentences when long."""
-    found: list[str] = []
-    for line in text.splitlines():
-        line = clean(line.lstrip("-•* "))
-        if len(line) < MIN_STATEMENT:
+SHORT_LINE = 160
+
+
+def blocks_of(text: str) -> list[str]:
+    """Lines as a reader groups them: a list's items, or a table's rows, stay with the line
+    that introduces them (a price list is one fact, not six)."""
+    blocks: list[str] = []
+    current = ""
+    for raw in text.splitlines():
+        line = clean(raw.lstrip("-•*| ").replace(" | ", "; ").rstrip("|").strip())
+        if not line:
+            if current:  # a blank line ends a paragraph
+                blocks.append(current)
+            current = ""
             continue
-        parts = [line] if len(line) <= MAX_STATEMENT else SENTENCE_END.split(line)
+        is_item = raw.lstrip().startswith(("-", "•", "*", "|")) or len(line) < SHORT_LINE // 2
+        if current and is_item and len(current) + len(line) < MAX_STATEMENT:
+            current = (
+                f"{current.rstrip('.:;')}: {line}"
+                if current.endswith(":")
+                else f"{current}; {line}"
+            )
+        else:
+            if current:
+                blocks.append(current)
+            current = line
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def statements_of(text: str) -> list[str]:
+    """Readable statements: blocks, split into sentences when long."""
+    found: list[str] = []
+    for block in blocks_of(text):
+        if len(block) < MIN_STATEMENT:
+            continue
+        parts = [block] if len(block) <= MAX_STATEMENT else SENTENCE_END.split(block)
         found.extend(part for part in parts if MIN_STATEMENT <= len(part) <= MAX_STATEMENT)
     return found
 
@@ -126,6 +156,12 @@ def _links(kb: KnowledgeBase, page: PageContent) -> None:
             )
 
 
+def page_context(page: PageContent) -> str:
+    """What the page is about: its title, first headings and path words."""
+    path = " ".join(re.split(r"[/_.-]+", page.url.split("://", 1)[-1].split("/", 1)[-1]))
+    return clean(" ".join([page.title, *page.headings[:3], path]))[:300]
+
+
 def assemble(contents: list[PageContent], embedder: Embedder, *, start_url: str) -> KnowledgeBase:
     kb = KnowledgeBase(source_url=start_url)
     c = kb.categories
@@ -152,13 +188,17 @@ def assemble(contents: list[PageContent], embedder: Embedder, *, start_url: str)
 
     seen: set[str] = {f"{faq.question} {faq.answer}".lower() for faq in c.faqs.faqs}
     statements: list[tuple[str, str]] = []
+    context_of: dict[str, str] = {}
     for page in contents:
+        context_of[page.url] = page_context(page)
         for statement in statements_of(page.text):
             key = statement.lower()
             if key not in seen and not any(key in other for other in seen if len(other) > len(key)):
                 seen.add(key)
                 statements.append((statement, page.url))
-    placed = Classifier(embedder).place([text for text, _ in statements])
+    placed = Classifier(embedder).place(
+        [text for text, _ in statements], [context_of[url] for _, url in statements]
+    )
     by_text = dict(statements)
     for item in sorted(placed, key=lambda p: -p.score):
         category = getattr(c, item.category)

@@ -37,6 +37,7 @@ CLOCK = re.compile(r"\b\d{1,2}(:\d{2})?\s?(a\.?m\.?|p\.?m\.?)\b", re.IGNORECASE)
 PHONE = re.compile(r"\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b")
 DAY = re.compile(r"\b(mon|tues?|wed(nes)?|thu(rs)?|fri|sat(ur)?|sun)(day)?s?\b", re.IGNORECASE)
 MIN_SIMILARITY = 0.18
+PAGE_WEIGHT = 0.3
 
 
 @dataclass(frozen=True)
@@ -64,17 +65,33 @@ class Classifier:
         self.embedder = embedder
         self._prototypes = embedder.embed([DESCRIPTIONS[c] for c in CATEGORIES])
 
-    def place(self, texts: list[str]) -> list[Placed]:
+    def _similarities(self, vector: list[float]) -> dict[str, float]:
+        return {
+            category: sum(a * b for a, b in zip(vector, prototype, strict=True))
+            for category, prototype in zip(CATEGORIES, self._prototypes, strict=True)
+        }
+
+    def place(self, texts: list[str], contexts: list[str] | None = None) -> list[Placed]:
+        """Each text's category. `contexts` (one per text: its page's title, headings and
+        path) weigh in: a sentence on an "Insurance & Financing" page is likely payments."""
         if not texts:
             return []
         vectors = self.embedder.embed(texts)
+        distinct = sorted(set(contexts or []))
+        page_scores = {
+            context: self._similarities(vector)
+            for context, vector in zip(distinct, self.embedder.embed(distinct), strict=True)
+        }
         placed = []
-        for text, vector in zip(texts, vectors, strict=True):
+        for index, (text, vector) in enumerate(zip(texts, vectors, strict=True)):
             bonus = cues(text)
+            own = self._similarities(vector)
+            page = page_scores.get(contexts[index], own) if contexts else own
             scores = {
-                category: sum(a * b for a, b in zip(vector, prototype, strict=True))
+                category: (1 - PAGE_WEIGHT) * own[category]
+                + PAGE_WEIGHT * page[category]
                 + bonus.get(category, 0.0)
-                for category, prototype in zip(CATEGORIES, self._prototypes, strict=True)
+                for category in CATEGORIES
             }
             category = max(scores, key=scores.__getitem__)
             if scores[category] >= MIN_SIMILARITY:
