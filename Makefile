@@ -36,6 +36,7 @@ typecheck: $(VENV)/.installed-dev
 bench: $(VENV)/.installed $(BUN)
 	$(BIN)/python -m benchmarks.startup
 	$(BIN)/python -m benchmarks.retrieval
+	$(BIN)/python -m benchmarks.crawl
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

@@ -230,3 +230,31 @@ def test_limits_come_from_the_settings() -> None:
         Settings(_env_file=None, crawl_max_pages=7, crawl_concurrency_per_host=2)
     )
     assert (limits.max_pages, limits.per_host) == (7, 2)
+
+
+def test_crawl_delay_reads_decimals_and_the_right_group() -> None:
+    from voice_platform.crawl.robots import Robots
+
+    robots = Robots.parse(
+        "User-agent: *\nCrawl-delay: 0.5\nDisallow: /x\n\n"
+        "User-agent: VoicePlatformBot\nCrawl-delay: 2\n\n"
+        "User-agent: Other\nCrawl-delay: junk\n"
+    )
+    assert robots.crawl_delay("VoicePlatformBot/0.1 (+site)") == 2.0
+    assert robots.crawl_delay("SomeoneElse/1.0") == 0.5
+    assert Robots().crawl_delay("Anyone") == 0.0
+
+
+async def test_crawl_delay_spaces_the_requests(server: tuple[str, type[Misbehaving]]) -> None:
+    import time as clock
+
+    url, handler = server
+    handler.routes["/robots.txt"] = (200, "text/plain", "User-agent: *\nCrawl-delay: 0.2\n", {})
+    handler.routes["/"] = (200, "text/html", '<a href="/a">a</a><a href="/b">b</a>', {})
+    handler.routes["/a"] = (200, "text/html", "A", {})
+    handler.routes["/b"] = (200, "text/html", "B", {})
+    started = clock.monotonic()
+    result = await crawl(url, allow_private=True)
+    assert len(result.pages) == 3
+    # sitemap.xml, /, /a and /b: three gaps of at least 0.2 s after the first request
+    assert clock.monotonic() - started >= 0.6
