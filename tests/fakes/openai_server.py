@@ -13,21 +13,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
-
-def contracts_dir() -> Path:
-    """shared/contracts, which lies beside the checkout (or higher up)."""
-    for ancestor in Path(__file__).resolve().parents:
-        candidate = ancestor / "shared" / "contracts"
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError("shared/contracts was not found beside the checkout")
+from tests.shared import SHARED
 
 
 def contract() -> dict[str, Any]:
-    return dict(json.loads((contracts_dir() / "openai.subset.json").read_text()))
+    return dict(json.loads((SHARED / "contracts" / "openai.subset.json").read_text()))
 
 
 def fake_vector(text: str, size: int) -> list[float]:

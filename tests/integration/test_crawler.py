@@ -14,12 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes.openai_server import contracts_dir
+from tests.shared import SHARED
 from voice_platform.crawl import safety
-from voice_platform.crawl.crawler import Limits, Progress, crawl
+from voice_platform.crawl.crawler import Limits, crawl
 from voice_platform.crawl.safety import CrawlError, check_url
-
-SHARED = contracts_dir().parent
 
 
 def serve(site: str, tmp_path: Path, *extra: str) -> Iterator[tuple[str, Path]]:
@@ -217,10 +215,6 @@ async def test_oversized_pages_are_skipped(server: tuple[str, type[Misbehaving]]
     result = await crawl(url, allow_private=True, limits=Limits(max_bytes=1000))
     assert paths(result) == {"/"}
     assert "larger than 1000 bytes" in result.skipped[f"{url}/big"]
-
-
-def test_progress_is_a_plain_record() -> None:
-    assert Progress().fetched == 0
 
 
 def test_limits_come_from_the_settings() -> None:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.integration.test_crawler import SHARED, serve
+from tests.integration.test_crawler import serve
+from tests.shared import SHARED
 from voice_platform.cli import app
 from voice_platform.knowledge.document import parse_document
 from voice_platform.knowledge.schemas import Interval

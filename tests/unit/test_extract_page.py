@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tests.fakes.openai_server import contracts_dir
+from tests.shared import SHARED
 from voice_platform.extract.page import extract_page, flatten, types_of
 
-SITE = contracts_dir().parent / "sites" / "bright-smile-dental" / "site"
+SITE = SHARED / "sites" / "bright-smile-dental" / "site"
 
 
 def page(path: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakes.openai_server import contracts_dir
+from tests.shared import SHARED
 from voice_platform.extract.page import extract_page
 from voice_platform.extract.structured import (
     apply_business,
@@ -17,7 +17,7 @@ from voice_platform.extract.structured import (
 from voice_platform.knowledge.chunks import chunks_of
 from voice_platform.knowledge.schemas import Interval, KnowledgeBase, Method
 
-SITES = contracts_dir().parent / "sites"
+SITES = SHARED / "sites"
 
 
 def kb_from_home(site: str) -> KnowledgeBase:

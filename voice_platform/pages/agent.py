@@ -26,13 +26,12 @@ from voice_platform.components.forms import (
     time_zone_select,
 )
 from voice_platform.components.layout import template
-from voice_platform.db import tenant_session
 from voice_platform.models import AfterHours, Agent, AgentUpdate, VoiceSettings
 from voice_platform.services import agents
 from voice_platform.services.errors import NotFound, ServiceError
 from voice_platform.services.principal import Principal
-from voice_platform.state.agent_scope import agent_scope
-from voice_platform.state.auth import form_errors, in_thread
+from voice_platform.state.agent_scope import run_for_agent
+from voice_platform.state.auth import form_errors
 
 T = TypeVar("T")
 AFTER_HOURS = [
@@ -83,17 +82,8 @@ class AgentState(rx.State):
     async def _run(self, work: Callable[[Session, Principal, uuid.UUID], T]) -> T | None:
         """One service call in the tenant's session; NotFound shows the not-found message,
         other errors land in the form."""
-        scope = await agent_scope(self)
-        if scope is None:
-            return None
-        principal, tenant_id, agent_id = scope
-
-        def run() -> T:
-            with tenant_session(tenant_id) as session:
-                return work(session, principal, agent_id)
-
         try:
-            return await in_thread(run)
+            return await run_for_agent(self, work)
         except NotFound:
             self.missing = True
         except ServiceError as exc:

@@ -14,7 +14,6 @@ from sqlmodel import Session
 
 from voice_platform.components.forms import form_error, muted, not_allowed, success_message
 from voice_platform.components.layout import template
-from voice_platform.db import tenant_session
 from voice_platform.knowledge.document import KnowledgeInvalid, parse_document
 from voice_platform.knowledge.schemas import CATEGORY_NAMES, DAYS
 from voice_platform.providers.llm import get_embedder
@@ -22,8 +21,8 @@ from voice_platform.services import agents, knowledge
 from voice_platform.services.errors import Conflict, NotFound, ServiceError
 from voice_platform.services.principal import Principal
 from voice_platform.services.tenants import time_zones
-from voice_platform.state.agent_scope import agent_scope
-from voice_platform.state.auth import AuthState, format_time, in_thread
+from voice_platform.state.agent_scope import run_for_agent
+from voice_platform.state.auth import AuthState, format_time
 from voice_platform.state.knowledge_form import (
     BOOKING_METHODS,
     DAY_LABELS,
@@ -121,17 +120,8 @@ class KnowledgeState(rx.State):
     async def _run(self, work: Callable[[Session, Principal, uuid.UUID], T]) -> T | None:
         """One service call in the tenant's session. NotFound shows the not-found message;
         a stale version the reload message; other errors the form-wide error."""
-        scope = await agent_scope(self)
-        if scope is None:
-            return None
-        principal, tenant_id, agent_id = scope
-
-        def run() -> T:
-            with tenant_session(tenant_id) as session:
-                return work(session, principal, agent_id)
-
         try:
-            return await in_thread(run)
+            return await run_for_agent(self, work)
         except NotFound:
             self.missing = True
         except Conflict:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pgvector.sqlalchemy import Vector
 from pydantic import BaseModel
 from sqlalchemy import bindparam, delete, text
 from sqlmodel import Session, select
@@ -19,6 +20,7 @@ from voice_platform.knowledge import document
 from voice_platform.knowledge.chunks import chunks_of
 from voice_platform.knowledge.schemas import FAQ, Item, KnowledgeBase, Method
 from voice_platform.models import Agent, KnowledgeChunk, KnowledgeRecord, Role
+from voice_platform.models.agent import EMBEDDING_DIMENSIONS
 from voice_platform.providers.llm import Embedder
 from voice_platform.services import audit
 from voice_platform.services.agents import get_agent
@@ -262,7 +264,7 @@ SEARCH_SQL = text(
     ORDER BY score DESC, similarity DESC
     LIMIT :k
     """
-)
+).bindparams(bindparam("query_vector", type_=Vector(EMBEDDING_DIMENSIONS)))
 
 
 def search(
@@ -283,11 +285,8 @@ def search(
         raise InvalidInput(f"k must be between 1 and {MAX_RESULTS}", field="k")
     agent = get_agent(session, principal=principal, agent_id=agent_id)
     [vector] = embedder.embed([query[:1000]])
-    from pgvector.sqlalchemy import Vector
-
-    statement = SEARCH_SQL.bindparams(bindparam("query_vector", type_=Vector(len(vector))))
     rows = session.execute(
-        statement,
+        SEARCH_SQL,
         {
             "query_vector": vector,
             "query_text": query[:1000],

@@ -15,7 +15,7 @@ from voice_platform.services import audit
 from voice_platform.services.auth import Tokens, issue_tokens
 from voice_platform.services.email import Email, sender_for
 from voice_platform.services.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from voice_platform.services.principal import ROLE_RANK, Principal, RequestMeta, authorize
+from voice_platform.services.principal import Principal, RequestMeta, authorize
 from voice_platform.services.security import (
     check_password_rules,
     hash_password,
@@ -314,7 +314,3 @@ def accept_invitation(
         meta=meta,
     )
     return issue_tokens(platform, settings, user=user, tenant_id=tenant.id, role=membership.role)
-
-
-def rank(role: Role) -> int:
-    return ROLE_RANK[role]

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
 import reflex as rx
+from sqlmodel import Session
 
+from voice_platform.db import tenant_session
 from voice_platform.services.principal import Principal
-from voice_platform.state.auth import ADMIN_ROLES, AuthState
+from voice_platform.state.auth import ADMIN_ROLES, AuthState, in_thread
+
+T = TypeVar("T")
 
 
 def agent_id_of(text: str) -> uuid.UUID | None:
@@ -32,3 +38,20 @@ async def agent_scope(state: rx.State) -> tuple[Principal, uuid.UUID, uuid.UUID]
         return None
     state.can_edit = principal.role is not None and principal.role.value in ADMIN_ROLES
     return principal, principal.tenant_id, agent_id
+
+
+async def run_for_agent(
+    state: rx.State, work: Callable[[Session, Principal, uuid.UUID], T]
+) -> T | None:
+    """Run one service call for the page's agent, in its tenant's session, off the event
+    loop. None when there is no agent to act on; service errors reach the caller."""
+    scope = await agent_scope(state)
+    if scope is None:
+        return None
+    principal, tenant_id, agent_id = scope
+
+    def run() -> T:
+        with tenant_session(tenant_id) as session:
+            return work(session, principal, agent_id)
+
+    return await in_thread(run)
