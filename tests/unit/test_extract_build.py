@@ -1,22 +1,12 @@
-"""The builder's pure parts: statements, publication dates, what counts as archive."""
+"""The builder's pure parts: publication dates, what counts as archive, cues."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from voice_platform.crawl.crawler import CrawlResult, Page
-from voice_platform.extract.build import archived_pages, published, statements_of
+from voice_platform.extract.build import archived_pages, published
 from voice_platform.extract.classify import cues
-
-
-def test_statements_are_paragraphs_split_when_long() -> None:
-    text = (
-        "Short.\n\nWe are open six days a week for walk-ins.\n\n" + "A sentence that goes on. " * 40
-    )
-    found = statements_of(text)
-    assert found[0] == "We are open six days a week for walk-ins."
-    assert all(15 <= len(s) <= 600 for s in found)
-    assert "Short." not in found
 
 
 def test_publication_dates_come_from_the_url_or_the_article_markup() -> None:
@@ -48,16 +38,3 @@ def test_cues_nudge_prices_hours_and_phones() -> None:
     assert "hours" in cues("We are open Monday 9 am to 5 pm.")
     assert "contact" in cues("Call (512) 555-0147 today.")
     assert cues("We love our neighborhood.") == {}
-
-
-def test_list_items_stay_with_the_line_that_introduces_them() -> None:
-    from voice_platform.extract.build import blocks_of
-
-    text = (
-        "Our prices:\n- Drain clearing from $149\n- Camera inspection $199\n\n"
-        "We are family-owned since 1998 and proud of it."
-    )
-    assert blocks_of(text) == [
-        "Our prices: Drain clearing from $149; Camera inspection $199",
-        "We are family-owned since 1998 and proud of it.",
-    ]

@@ -16,7 +16,8 @@ from datetime import date, timedelta
 from voice_platform.crawl.crawler import CrawlResult, Limits, crawl
 from voice_platform.crawl.crawler import Progress as CrawlProgress
 from voice_platform.extract.classify import Classifier
-from voice_platform.extract.page import PageContent, clean, extract_page
+from voice_platform.extract.page import PageContent, extract_page
+from voice_platform.extract.statements import Statement, statements_of
 from voice_platform.extract.structured import (
     apply_business,
     faqs_from,
@@ -34,9 +35,9 @@ from voice_platform.knowledge.schemas import (
 from voice_platform.providers.llm import Embedder
 
 ARCHIVE_AFTER = timedelta(days=365)
-MIN_STATEMENT, MAX_STATEMENT = 15, 600
-MAX_FACTS_PER_CATEGORY = 60
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9¿¡\"(])")
+MAX_FACTS_PER_CATEGORY = 80
+SNIPPET = 160
+ROSTER = 1000  # sibling cards in one category are one fact, up to this long
 URL_DATE = re.compile(r"/(20\d{2})[/-](\d{2})(?:[/-](\d{2}))?")
 PUBLISHED = re.compile(
     r'(?:article:published_time"\s+content="|"datePublished"\s*:\s*")(\d{4}-\d{2}-\d{2})'
@@ -52,48 +53,6 @@ class BuildResult:
     archived: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
-
-
-SHORT_LINE = 160
-
-
-def blocks_of(text: str) -> list[str]:
-    """Lines as a reader groups them: a list's items, or a table's rows, stay with the line
-    that introduces them (a price list is one fact, not six)."""
-    blocks: list[str] = []
-    current = ""
-    for raw in text.splitlines():
-        line = clean(raw.lstrip("-•*| ").replace(" | ", "; ").rstrip("|").strip())
-        if not line:
-            if current:  # a blank line ends a paragraph
-                blocks.append(current)
-            current = ""
-            continue
-        is_item = raw.lstrip().startswith(("-", "•", "*", "|")) or len(line) < SHORT_LINE // 2
-        if current and is_item and len(current) + len(line) < MAX_STATEMENT:
-            current = (
-                f"{current.rstrip('.:;')}: {line}"
-                if current.endswith(":")
-                else f"{current}; {line}"
-            )
-        else:
-            if current:
-                blocks.append(current)
-            current = line
-    if current:
-        blocks.append(current)
-    return blocks
-
-
-def statements_of(text: str) -> list[str]:
-    """Readable statements: blocks, split into sentences when long."""
-    found: list[str] = []
-    for block in blocks_of(text):
-        if len(block) < MIN_STATEMENT:
-            continue
-        parts = [block] if len(block) <= MAX_STATEMENT else SENTENCE_END.split(block)
-        found.extend(part for part in parts if MIN_STATEMENT <= len(part) <= MAX_STATEMENT)
-    return found
 
 
 def published(url: str, html: str) -> date | None:
@@ -156,12 +115,6 @@ def _links(kb: KnowledgeBase, page: PageContent) -> None:
             )
 
 
-def page_context(page: PageContent) -> str:
-    """What the page is about: its title, first headings and path words."""
-    path = " ".join(re.split(r"[/_.-]+", page.url.split("://", 1)[-1].split("/", 1)[-1]))
-    return clean(" ".join([page.title, *page.headings[:3], path]))[:300]
-
-
 def assemble(contents: list[PageContent], embedder: Embedder, *, start_url: str) -> KnowledgeBase:
     kb = KnowledgeBase(source_url=start_url)
     c = kb.categories
@@ -186,34 +139,77 @@ def assemble(contents: list[PageContent], embedder: Embedder, *, start_url: str)
                 known.add(faq.question.lower())
                 c.faqs.faqs.append(faq)
 
+    home = next((page for page in contents if page.url == start_url), None)
+    if home and home.description:
+        # How the site sums itself up (the meta description): often the only place that
+        # says what kind of business it is and since when.
+        c.profile.description = c.profile.description or home.description
+        c.profile.facts.append(
+            Fact(
+                text=home.description,
+                provenance=Provenance(
+                    source_url=home.url,
+                    snippet=home.description[:1000],
+                    method=Method.PAGE_TEXT,
+                    confidence=0.9,
+                ),
+            )
+        )
     seen: set[str] = {f"{faq.question} {faq.answer}".lower() for faq in c.faqs.faqs}
-    statements: list[tuple[str, str]] = []
-    context_of: dict[str, str] = {}
+    seen |= {fact.text.lower() for fact in c.profile.facts}
+    statements: list[Statement] = []
     for page in contents:
-        context_of[page.url] = page_context(page)
-        for statement in statements_of(page.text):
-            key = statement.lower()
+        for statement in statements_of(
+            page.sections, url=page.url, title=page.title, start=len(statements)
+        ):
+            key = statement.text.lower()
             if key not in seen and not any(key in other for other in seen if len(other) > len(key)):
                 seen.add(key)
-                statements.append((statement, page.url))
+                statements.append(statement)
     placed = Classifier(embedder).place(
-        [text for text, _ in statements], [context_of[url] for _, url in statements]
+        [s.text for s in statements], [s.context for s in statements]
     )
-    by_text = dict(statements)
-    for item in sorted(placed, key=lambda p: -p.score):
-        category = getattr(c, item.category)
-        if len(category.facts) < MAX_FACTS_PER_CATEGORY:
-            category.facts.append(
-                Fact(
-                    text=item.text[:2000],
-                    provenance=Provenance(
-                        source_url=by_text[item.text],
-                        snippet=item.text[:1000],
-                        method=Method.PAGE_TEXT,
-                        confidence=round(min(1.0, max(0.0, item.score)), 3),
-                    ),
-                )
+    kept = sorted((item for item in placed if item.score >= 0), key=lambda item: -item.score)
+    per_category: dict[str, int] = {}
+    chosen = []
+    for item in kept:
+        if per_category.get(item.category, 0) < MAX_FACTS_PER_CATEGORY:
+            per_category[item.category] = per_category.get(item.category, 0) + 1
+            chosen.append(item)
+    # In reading order, so what a page says together stays together; sibling cards placed
+    # in the same category (a team page's people) become one fact.
+    facts: dict[str, list[tuple[Statement, float]]] = {}
+    for item in sorted(chosen, key=lambda item: statements[item.index].position):
+        statement, run = statements[item.index], facts.setdefault(item.category, [])
+        last = run[-1][0] if run else None
+        if (
+            last is not None
+            and last.group == statement.group
+            and last.position == statement.position - 1
+            and len(last.text) + len(statement.text) < ROSTER
+        ):
+            joined = Statement(
+                f"{last.text}; {statement.text}", last.context, last.url,
+                statement.position, last.group,
+            )  # fmt: skip
+            run[-1] = (joined, min(run[-1][1], item.score))
+        else:
+            run.append((statement, item.score))
+    for category, run in facts.items():
+        getattr(c, category).facts.extend(
+            Fact(
+                text=statement.text[:2000],
+                provenance=Provenance(
+                    source_url=statement.url,
+                    # The fact is the page's own words, so the snippet only needs to find
+                    # them on the page.
+                    snippet=statement.text[:SNIPPET],
+                    method=Method.PAGE_TEXT,
+                    confidence=round(min(1.0, max(0.0, score)), 3),
+                ),
             )
+            for statement, score in run
+        )
     return kb
 
 

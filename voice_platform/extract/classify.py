@@ -1,12 +1,13 @@
 """The offline way to sort page text into categories: each statement goes to the category
-whose description it is closest to (local embeddings), helped by a few cues no embedding
-misses (a price, a clock time, a phone number)."""
+whose example sentences and description it is closest to (local embeddings), weighed with
+the headings it sits under and a few cues no embedding misses (a price, a clock time)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from voice_platform.extract.examples import EXAMPLES
 from voice_platform.providers.llm import Embedder
 
 # Plain descriptions of what each category holds. Not tied to any site: they describe the
@@ -29,8 +30,12 @@ DESCRIPTIONS: dict[str, str] = {
     "languages": "Languages: we speak Spanish, bilingual staff, service in other languages.",
     "emergencies": "Emergencies: urgent problems, 24/7 emergency service, what to do after hours.",
     "escalation": "Talking to a person: ask for the manager, complaints, speak to the owner, call back.",
+    "brand_voice": "How the business talks: its motto and slogan, tone of voice, personality and promises.",
 }
-CATEGORIES = tuple(DESCRIPTIONS)
+# FAQs come from the page's question-and-answer markup, never from loose sentences.
+CATEGORIES = tuple(c for c in DESCRIPTIONS if c != "faqs")
+TOP_EXAMPLES = 2
+EXAMPLE_WEIGHT = 0.6
 
 PRICE = re.compile(r"[$€£]\s?\d")
 CLOCK = re.compile(r"\b\d{1,2}(:\d{2})?\s?(a\.?m\.?|p\.?m\.?)\b", re.IGNORECASE)
@@ -38,11 +43,12 @@ PHONE = re.compile(r"\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b")
 DAY = re.compile(r"\b(mon|tues?|wed(nes)?|thu(rs)?|fri|sat(ur)?|sun)(day)?s?\b", re.IGNORECASE)
 MIN_SIMILARITY = 0.18
 PAGE_WEIGHT = 0.3
+ALSO_WITHIN, ALSO_AT_MOST = 0.03, 2
 
 
 @dataclass(frozen=True)
 class Placed:
-    text: str
+    index: int  # of the text among those placed
     category: str
     score: float
 
@@ -60,16 +66,28 @@ def cues(text: str) -> dict[str, float]:
     return bonus
 
 
+def _dot(a: list[float], b: list[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True))
+
+
 class Classifier:
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
-        self._prototypes = embedder.embed([DESCRIPTIONS[c] for c in CATEGORIES])
+        self._descriptions = dict(
+            zip(CATEGORIES, embedder.embed([DESCRIPTIONS[c] for c in CATEGORIES]), strict=True)
+        )
+        self._examples = {
+            category: embedder.embed(list(EXAMPLES[category])) for category in CATEGORIES
+        }
 
     def _similarities(self, vector: list[float]) -> dict[str, float]:
-        return {
-            category: sum(a * b for a, b in zip(vector, prototype, strict=True))
-            for category, prototype in zip(CATEGORIES, self._prototypes, strict=True)
-        }
+        scores = {}
+        for category in CATEGORIES:
+            nearest = sorted((_dot(vector, e) for e in self._examples[category]), reverse=True)
+            examples = sum(nearest[:TOP_EXAMPLES]) / TOP_EXAMPLES
+            described = _dot(vector, self._descriptions[category])
+            scores[category] = EXAMPLE_WEIGHT * examples + (1 - EXAMPLE_WEIGHT) * described
+        return scores
 
     def place(self, texts: list[str], contexts: list[str] | None = None) -> list[Placed]:
         """Each text's category. `contexts` (one per text: its page's title, headings and
@@ -82,7 +100,7 @@ class Classifier:
             context: self._similarities(vector)
             for context, vector in zip(distinct, self.embedder.embed(distinct), strict=True)
         }
-        placed = []
+        placed: list[Placed] = []
         for index, (text, vector) in enumerate(zip(texts, vectors, strict=True)):
             bonus = cues(text)
             own = self._similarities(vector)
@@ -93,7 +111,15 @@ class Classifier:
                 + bonus.get(category, 0.0)
                 for category in CATEGORIES
             }
-            category = max(scores, key=scores.__getitem__)
-            if scores[category] >= MIN_SIMILARITY:
-                placed.append(Placed(text, category, scores[category]))
+            best = max(scores.values())
+            if best < MIN_SIMILARITY:
+                continue
+            # A statement can belong to two categories ("a $50 deposit holds the booking"):
+            # it is filed under each that scores nearly as well as the best.
+            ranked = sorted(CATEGORIES, key=scores.__getitem__, reverse=True)[:ALSO_AT_MOST]
+            placed.extend(
+                Placed(index, category, scores[category])
+                for category in ranked
+                if scores[category] >= best - ALSO_WITHIN
+            )
         return placed

@@ -15,6 +15,8 @@ import extruct
 import trafilatura
 from lxml import html as lxml_html
 
+from voice_platform.extract.sections import Section, sections_of
+
 WHITESPACE = re.compile(r"\s+")
 
 
@@ -27,6 +29,7 @@ class PageContent:
     url: str
     title: str = ""
     language: str | None = None
+    description: str = ""  # the page's meta description, as the site sums itself up
     text: str = ""
     headings: list[str] = field(default_factory=list)
     structured: list[dict[str, Any]] = field(default_factory=list)
@@ -35,6 +38,7 @@ class PageContent:
     emails: list[str] = field(default_factory=list)
     faqs: list[tuple[str, str]] = field(default_factory=list)
     tables: list[list[list[str]]] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
 
 
 def flatten(items: Any) -> list[dict[str, Any]]:
@@ -76,6 +80,15 @@ def _structured(html: str, url: str) -> tuple[list[dict[str, Any]], dict[str, st
     return nodes, opengraph
 
 
+def _in_faq(element: Any) -> bool:
+    return bool(
+        element.xpath(
+            "ancestor-or-self::*[not(self::body) and not(self::html)]"
+            "[contains(@class, 'faq') or contains(@class, 'accordion') or contains(@id, 'faq')]"
+        )
+    )
+
+
 def _faqs(tree: Any, nodes: list[dict[str, Any]]) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for details in tree.xpath("//details[summary]"):
@@ -84,14 +97,25 @@ def _faqs(tree: Any, nodes: list[dict[str, Any]]) -> list[tuple[str, str]]:
         answer = clean(whole[len(question) :]) if whole.startswith(question) else whole
         if question and answer:
             pairs.append((question, answer))
+    for trigger in tree.xpath("//*[@aria-controls or @data-target or @data-bs-target]"):
+        # The accordion pattern: a button names the panel that holds the answer.
+        target = (
+            trigger.get("aria-controls")
+            or trigger.get("data-bs-target")
+            or trigger.get("data-target")
+            or ""
+        ).lstrip("#")
+        panel = tree.xpath("//*[@id=$id]", id=target) if target else []
+        question = clean(trigger.text_content())
+        is_menu = panel and (panel[0].tag == "nav" or panel[0].xpath(".//nav"))
+        if question and panel and not is_menu and (question.endswith("?") or _in_faq(trigger)):
+            answer = clean(panel[0].text_content())
+            if answer and answer != question:
+                pairs.append((question, answer))
     for dl in tree.xpath("//dl"):
         # A definition list is an FAQ when it asks questions or sits in an FAQ block;
         # otherwise it is something else (contact details, specifications).
-        in_faq = bool(
-            dl.xpath(
-                "ancestor-or-self::*[contains(@class, 'faq') or contains(@class, 'accordion')]"
-            )
-        )
+        in_faq = _in_faq(dl)
         for dt in dl.xpath("dt"):
             dd = dt.getnext()
             question = clean(dt.text_content())
@@ -137,6 +161,7 @@ def extract_page(url: str, html: str) -> PageContent:
         return page
     page.title = clean(tree.findtext(".//title") or "")
     page.language = (tree.get("lang") or "").split("-")[0].lower() or None
+    page.description = clean(" ".join(tree.xpath("(//meta[@name='description']/@content)[1]")))
     page.text = (
         trafilatura.extract(
             html,
@@ -152,6 +177,7 @@ def extract_page(url: str, html: str) -> PageContent:
         clean(h.text_content()) for h in tree.xpath("//h1|//h2|//h3") if clean(h.text_content())
     ]
     page.structured, page.opengraph = _structured(html, url)
+    page.description = page.description or clean(page.opengraph.get("og:description", ""))
     for link in tree.xpath("//a[starts-with(@href, 'tel:')]"):
         number = unquote(link.get("href", "")[4:]).strip()
         page.phones.append((clean(link.text_content()) or number, number))
@@ -161,4 +187,5 @@ def extract_page(url: str, html: str) -> PageContent:
             page.emails.append(address)
     page.faqs = _faqs(tree, page.structured)
     page.tables = _tables(tree)
+    page.sections = sections_of(tree)
     return page

@@ -1,0 +1,113 @@
+"""From a page's sections to statements: the pieces of text that become facts.
+
+A statement should be whole on its own, as a receptionist would read it out: a short section
+(a team member's card, a "Licensed & Accredited" box) is one statement led by its heading; a
+list or table stays with the line that introduces it (a price list is one fact, not six);
+long paragraphs are split into sentences."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from voice_platform.extract.sections import Block, Section
+
+MIN_STATEMENT, MAX_STATEMENT = 15, 600
+CARD = 420  # a section this short is read as one piece
+LEAD = 100  # a line this short right before a list introduces it
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9¿¡\"(])")
+
+
+@dataclass(frozen=True)
+class Statement:
+    text: str
+    context: str  # the page's title and the headings above the statement
+    url: str
+    position: int  # order on the site: page by page, top to bottom
+    group: str  # statements that may be read together as one list
+
+
+def _join(lead: str, parts: list[str]) -> str:
+    body = "; ".join(part.rstrip(";") for part in parts)
+    if not lead:
+        return body
+    return f"{lead.rstrip(':;. ')}: {body}"
+
+
+def _sentences(text: str) -> list[str]:
+    if len(text) <= MAX_STATEMENT:
+        return [text]
+    found, current = [], ""
+    for sentence in SENTENCE_END.split(text):
+        if current and len(current) + len(sentence) + 1 > MAX_STATEMENT:
+            found.append(current)
+            current = ""
+        current = f"{current} {sentence}".strip()
+    if current:
+        found.append(current)
+    return found
+
+
+def _groups(lead: str, items: list[str]) -> list[str]:
+    """A list said with its lead, split where it would grow too long."""
+    found, current = [], []
+    for item in items:
+        if current and len(_join(lead, [*current, item])) > MAX_STATEMENT:
+            found.append(_join(lead, current))
+            current = []
+        current.append(item)
+    if current:
+        found.append(_join(lead, current))
+    return found
+
+
+def _is_card(section: Section) -> bool:
+    size = len(section.heading) + sum(len(block.text) + 2 for block in section.blocks)
+    return size <= CARD
+
+
+def _pieces(section: Section) -> list[str]:
+    """The section's statements; a short section (a card) is one, led by its heading."""
+    pieces: list[str] = []
+    blocks: list[Block] = list(section.blocks)
+    index = 0
+    while index < len(blocks):
+        block = blocks[index]
+        if block.kind == "text":
+            following = index + 1 < len(blocks) and blocks[index + 1].kind != "text"
+            if following and (block.text.endswith(":") or len(block.text) <= LEAD):
+                lead, index = block.text, index + 1
+            else:
+                pieces.extend(_sentences(block.text))
+                index += 1
+                continue
+        else:
+            lead = "" if _is_card(section) else section.heading
+        items = []
+        while index < len(blocks) and blocks[index].kind != "text":
+            items.append(blocks[index].text)
+            index += 1
+        pieces.extend(_groups(lead, items))
+    if _is_card(section) and pieces:
+        whole = " ".join(pieces)
+        return [f"{section.heading.rstrip(':;. ')}: {whole}" if section.heading else whole]
+    return pieces
+
+
+def statements_of(
+    sections: list[Section], *, url: str, title: str, start: int = 0
+) -> list[Statement]:
+    """The page's statements in reading order, each with the headings it sits under.
+
+    Short sibling sections under one heading (the cards of a "Meet the team" page) share a
+    `group`, so what is placed in one category can be read back as one list."""
+    found: list[Statement] = []
+    for number, section in enumerate(sections):
+        context = " / ".join(part for part in [title, *section.headings] if part)[:300]
+        parent = " / ".join(section.headings[:-1])
+        card = _is_card(section)
+        group = f"{url}#{parent}" if card and parent else f"{url}#{number}"
+        for piece in _pieces(section):
+            if MIN_STATEMENT <= len(piece) <= MAX_STATEMENT * 2:
+                found.append(Statement(piece, context, url, start + len(found), group))
+    return found
