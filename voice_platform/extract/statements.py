@@ -50,7 +50,8 @@ def _sentences(text: str) -> list[str]:
 
 def _groups(lead: str, items: list[str]) -> list[str]:
     """A list said with its lead, split where it would grow too long."""
-    found, current = [], []
+    found: list[str] = []
+    current: list[str] = []
     for item in items:
         if current and len(_join(lead, [*current, item])) > MAX_STATEMENT:
             found.append(_join(lead, current))
