@@ -129,8 +129,22 @@ class Settings(BaseSettings):
     llm_embedding_model: str = Field(
         default="text-embedding-3-small", description="Embedding model of that API."
     )
+    llm_chat_model: str = Field(
+        default="gpt-4o-mini",
+        description="Chat model of that API; it must support Structured Outputs (JSON Schema).",
+    )
     llm_timeout_seconds: float = Field(
         default=30.0, gt=0, le=600, description="Timeout of one call to that API."
+    )
+
+    kb_extraction_concurrency: int = Field(
+        default=4, ge=1, le=64, description="Calls to the chat model at once when reading a site."
+    )
+    kb_extraction_batch_chars: int = Field(
+        default=12_000,
+        ge=1_000,
+        le=200_000,
+        description="Characters of page text sent to the chat model in one call.",
     )
 
     crawl_allow_private_networks: bool = Field(

@@ -1,11 +1,11 @@
-"""Language-model capabilities. For now: embeddings for retrieval."""
+"""Language-model capabilities: embeddings for retrieval, structured chat for extraction."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
 from voice_platform.config import get_settings
-from voice_platform.providers.llm.base import Embedder, ProviderError
+from voice_platform.providers.llm.base import ChatModel, Embedder, ProviderError
 
 
 @lru_cache
@@ -21,4 +21,17 @@ def get_embedder() -> Embedder:
     return LocalEmbedder()
 
 
-__all__ = ["Embedder", "ProviderError", "get_embedder"]
+def get_chat_model() -> ChatModel | None:
+    """The OpenAI-compatible chat model when LLM_API_KEY is set; None means: work offline.
+
+    Not cached: an async client's connections belong to the event loop that opened them,
+    and the CLI, the worker and the app each run their own loops."""
+    settings = get_settings()
+    if not settings.llm_api_key.get_secret_value():
+        return None
+    from voice_platform.providers.llm.openai_compat import OpenAIChat
+
+    return OpenAIChat(settings)
+
+
+__all__ = ["ChatModel", "Embedder", "ProviderError", "get_chat_model", "get_embedder"]
