@@ -6,7 +6,7 @@ from lxml import html
 
 from voice_platform.extract.page import extract_page
 from voice_platform.extract.sections import sections_of
-from voice_platform.extract.statements import statements_of
+from voice_platform.extract.statements import statements_of, topics, units_of
 
 PAGE = """<html><head><title>About | Acme Plumbing</title></head><body>
 <header><a href="/">Acme</a><nav><ul><li><a href="/a">About</a></li></ul></nav></header>
@@ -91,3 +91,33 @@ def test_accordions_are_faqs_and_menu_toggles_are_not() -> None:
         ("Warranty", "One year on all repairs."),
     ]
     assert page.description == "Plumbers since 1990."
+
+
+def test_a_details_summary_heads_what_it_hides() -> None:
+    page = """<body><h1>FAQ</h1>
+    <details><summary>Do you have Wi-Fi?</summary><p>Yes, free for every guest.</p></details>
+    <details><summary>Can I park here?</summary><p>Behind the building, free.</p></details>
+    <p>Still wondering? Call us any time today.</p></body>"""
+    found = statements_of(sections_of(html.fromstring(page)), url="u", title="")
+    assert [s.text for s in found] == [
+        "Do you have Wi-Fi?: Yes, free for every guest.",
+        "Can I park here?: Behind the building, free.",
+        "FAQ: Still wondering? Call us any time today.",
+    ]
+    assert found[0].group == found[1].group != found[2].group
+
+
+def test_page_topics_leave_out_the_site_name() -> None:
+    titles = ["Acme Plumbing | Home", "Prices | Acme Plumbing", "Team - Acme Plumbing"]
+    assert topics(titles) == ["Home", "Prices", "Team"]
+
+
+def test_a_statement_splits_into_its_lead_and_parts() -> None:
+    assert units_of("Our prices: Drain $149; Camera $199") == (
+        "Our prices",
+        ["Drain $149", "Camera $199"],
+    )
+    assert units_of("We fix pipes. We also fix heaters.") == (
+        "",
+        ["We fix pipes.", "We also fix heaters."],
+    )

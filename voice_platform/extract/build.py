@@ -10,14 +10,14 @@ import asyncio
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from voice_platform.crawl.crawler import CrawlResult, Limits, crawl
 from voice_platform.crawl.crawler import Progress as CrawlProgress
-from voice_platform.extract.classify import Classifier
+from voice_platform.extract.classify import Classifier, Placed
 from voice_platform.extract.page import PageContent, extract_page
-from voice_platform.extract.statements import Statement, statements_of
+from voice_platform.extract.statements import Statement, statements_of, topics, units_of
 from voice_platform.extract.structured import (
     apply_business,
     faqs_from,
@@ -158,16 +158,17 @@ def assemble(contents: list[PageContent], embedder: Embedder, *, start_url: str)
     seen: set[str] = {f"{faq.question} {faq.answer}".lower() for faq in c.faqs.faqs}
     seen |= {fact.text.lower() for fact in c.profile.facts}
     statements: list[Statement] = []
-    for page in contents:
+    for page, topic in zip(contents, topics([page.title for page in contents]), strict=True):
         for statement in statements_of(
-            page.sections, url=page.url, title=page.title, start=len(statements)
+            page.sections, url=page.url, title=topic, start=len(statements)
         ):
             key = statement.text.lower()
             if key not in seen and not any(key in other for other in seen if len(other) > len(key)):
                 seen.add(key)
                 statements.append(statement)
+    split = [units_of(s.text) for s in statements]
     placed = Classifier(embedder).place(
-        [s.text for s in statements], [s.context for s in statements]
+        [s.text for s in statements], [s.context for s in statements], [u for _, u in split]
     )
     kept = sorted((item for item in placed if item.score >= 0), key=lambda item: -item.score)
     per_category: dict[str, int] = {}
@@ -176,22 +177,33 @@ def assemble(contents: list[PageContent], embedder: Embedder, *, start_url: str)
         if per_category.get(item.category, 0) < MAX_FACTS_PER_CATEGORY:
             per_category[item.category] = per_category.get(item.category, 0) + 1
             chosen.append(item)
+
+    def said(item: Placed) -> Statement:
+        statement = statements[item.index]
+        if item.unit is None:
+            return statement
+        lead, units = split[item.index]
+        text = f"{lead}: {units[item.unit]}" if lead else units[item.unit]
+        return replace(statement, text=text)
+
     # In reading order, so what a page says together stays together; sibling cards placed
     # in the same category (a team page's people) become one fact.
     facts: dict[str, list[tuple[Statement, float]]] = {}
-    for item in sorted(chosen, key=lambda item: statements[item.index].position):
-        statement, run = statements[item.index], facts.setdefault(item.category, [])
+    ordered = sorted(chosen, key=lambda item: (statements[item.index].position, item.unit or 0))
+    for item in ordered:
+        statement, run = said(item), facts.setdefault(item.category, [])
         last = run[-1][0] if run else None
         if (
             last is not None
             and last.group == statement.group
-            and last.position == statement.position - 1
+            and statement.position - last.position in (0, 1)
             and len(last.text) + len(statement.text) < ROSTER
         ):
-            joined = Statement(
-                f"{last.text}; {statement.text}", last.context, last.url,
-                statement.position, last.group,
-            )  # fmt: skip
+            lead = split[item.index][0]
+            text = statement.text
+            if lead and last.text.startswith(f"{lead}: ") and text.startswith(f"{lead}: "):
+                text = text.removeprefix(f"{lead}: ")  # parts of one list: say the lead once
+            joined = replace(statement, text=f"{last.text}; {text}")
             run[-1] = (joined, min(run[-1][1], item.score))
         else:
             run.append((statement, item.score))

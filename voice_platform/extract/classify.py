@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from voice_platform.extract.examples import EXAMPLES
 from voice_platform.providers.llm import Embedder
 
@@ -42,8 +44,9 @@ CLOCK = re.compile(r"\b\d{1,2}(:\d{2})?\s?(a\.?m\.?|p\.?m\.?)\b", re.IGNORECASE)
 PHONE = re.compile(r"\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b")
 DAY = re.compile(r"\b(mon|tues?|wed(nes)?|thu(rs)?|fri|sat(ur)?|sun)(day)?s?\b", re.IGNORECASE)
 MIN_SIMILARITY = 0.18
-PAGE_WEIGHT = 0.3
+PAGE_WEIGHT = 0.2
 ALSO_WITHIN, ALSO_AT_MOST = 0.03, 2
+MIN_UNIT, UNIT_MARGIN = 20, 0.06
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class Placed:
     index: int  # of the text among those placed
     category: str
     score: float
+    unit: int | None = None  # only this part of the text (a sentence, a list item)
 
 
 def cues(text: str) -> dict[str, float]:
@@ -66,60 +70,85 @@ def cues(text: str) -> dict[str, float]:
     return bonus
 
 
-def _dot(a: list[float], b: list[float]) -> float:
-    return sum(x * y for x, y in zip(a, b, strict=True))
-
-
 class Classifier:
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
-        self._descriptions = dict(
-            zip(CATEGORIES, embedder.embed([DESCRIPTIONS[c] for c in CATEGORIES]), strict=True)
+        self._descriptions = np.array(embedder.embed([DESCRIPTIONS[c] for c in CATEGORIES]))
+        self._examples = [np.array(embedder.embed(list(EXAMPLES[c]))) for c in CATEGORIES]
+
+    def _similarities(self, texts: list[str]) -> np.ndarray:
+        """texts × categories: closeness to each category's nearest examples and description."""
+        vectors = np.array(self.embedder.embed(texts)).reshape(len(texts), -1)
+        described = vectors @ self._descriptions.T
+        nearest = np.stack(
+            [
+                np.sort(vectors @ examples.T, axis=1)[:, -TOP_EXAMPLES:].mean(axis=1)
+                for examples in self._examples
+            ],
+            axis=1,
         )
-        self._examples = {
-            category: embedder.embed(list(EXAMPLES[category])) for category in CATEGORIES
-        }
+        return EXAMPLE_WEIGHT * nearest + (1 - EXAMPLE_WEIGHT) * described
 
-    def _similarities(self, vector: list[float]) -> dict[str, float]:
-        scores = {}
-        for category in CATEGORIES:
-            nearest = sorted((_dot(vector, e) for e in self._examples[category]), reverse=True)
-            examples = sum(nearest[:TOP_EXAMPLES]) / TOP_EXAMPLES
-            described = _dot(vector, self._descriptions[category])
-            scores[category] = EXAMPLE_WEIGHT * examples + (1 - EXAMPLE_WEIGHT) * described
-        return scores
+    def _scores(self, texts: list[str], contexts: list[str]) -> np.ndarray:
+        own = self._similarities(texts)
+        distinct = sorted(set(contexts))
+        by_context = dict(zip(distinct, self._similarities(distinct), strict=True))
+        page = np.stack([by_context[context] for context in contexts]) if texts else own
+        bonus = np.array([[cues(text).get(c, 0.0) for c in CATEGORIES] for text in texts])
+        return (1 - PAGE_WEIGHT) * own + PAGE_WEIGHT * page + bonus.reshape(own.shape)
 
-    def place(self, texts: list[str], contexts: list[str] | None = None) -> list[Placed]:
-        """Each text's category. `contexts` (one per text: its page's title, headings and
-        path) weigh in: a sentence on an "Insurance & Financing" page is likely payments."""
+    def place(
+        self, texts: list[str], contexts: list[str], units: list[list[str]] | None = None
+    ) -> list[Placed]:
+        """Each text's categories. `contexts` (one per text: its page's topic and headings)
+        weigh in: a sentence under an "Insurance & Financing" heading is likely payments.
+
+        `units` (one list per text: its sentences or list items) let a part that plainly
+        belongs elsewhere be filed there too: "Kids eat free on Tuesdays" on a menu page."""
         if not texts:
             return []
-        vectors = self.embedder.embed(texts)
-        distinct = sorted(set(contexts or []))
-        page_scores = {
-            context: self._similarities(vector)
-            for context, vector in zip(distinct, self.embedder.embed(distinct), strict=True)
-        }
+        scores = self._scores(texts, contexts)
         placed: list[Placed] = []
-        for index, (text, vector) in enumerate(zip(texts, vectors, strict=True)):
-            bonus = cues(text)
-            own = self._similarities(vector)
-            page = page_scores.get(contexts[index], own) if contexts else own
-            scores = {
-                category: (1 - PAGE_WEIGHT) * own[category]
-                + PAGE_WEIGHT * page[category]
-                + bonus.get(category, 0.0)
-                for category in CATEGORIES
-            }
-            best = max(scores.values())
+        for index, row in enumerate(scores):
+            best = float(row.max())
             if best < MIN_SIMILARITY:
                 continue
             # A statement can belong to two categories ("a $50 deposit holds the booking"):
             # it is filed under each that scores nearly as well as the best.
-            ranked = sorted(CATEGORIES, key=scores.__getitem__, reverse=True)[:ALSO_AT_MOST]
+            ranked = np.argsort(-row)[:ALSO_AT_MOST]
             placed.extend(
-                Placed(index, category, scores[category])
-                for category in ranked
-                if scores[category] >= best - ALSO_WITHIN
+                Placed(index, CATEGORIES[c], float(row[c]))
+                for c in ranked
+                if row[c] >= best - ALSO_WITHIN
             )
+        if units:
+            placed.extend(self._units(units, contexts, scores, placed))
         return placed
+
+    def _units(
+        self,
+        units: list[list[str]],
+        contexts: list[str],
+        scores: np.ndarray,
+        placed: list[Placed],
+    ) -> list[Placed]:
+        owners = [
+            (index, number, unit)
+            for index, parts in enumerate(units)
+            if len(parts) > 1
+            for number, unit in enumerate(parts)
+            if len(unit) >= MIN_UNIT
+        ]
+        if not owners:
+            return []
+        filed = {(p.index, p.category) for p in placed}
+        unit_scores = self._scores(
+            [unit for _, _, unit in owners], [contexts[index] for index, _, _ in owners]
+        )
+        extra = []
+        for (index, number, _), row in zip(owners, unit_scores, strict=True):
+            best = int(row.argmax())
+            whole = int(scores[index].argmax())
+            if (index, CATEGORIES[best]) not in filed and row[best] - row[whole] >= UNIT_MARGIN:
+                extra.append(Placed(index, CATEGORIES[best], float(row[best]), number))
+        return extra

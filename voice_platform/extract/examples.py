@@ -119,6 +119,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "Happy hour specials every weekday from 4 to 6 PM.",
         "Seniors and veterans save 10% every day.",
         "Bring this coupon for a free car wash with any service.",
+        "Two-for-one appetizers every Wednesday night.",
+        "Buy one, get one free on all bagels on Fridays.",
         "Members of our maintenance plan get priority service and a yearly discount.",
         "Buy a gift card of $100 and receive a $20 bonus card.",
     ),

@@ -43,8 +43,31 @@ class Section:
         return self.headings[-1] if self.headings else ""
 
 
+BREAKS = {
+    "p", "div", "li", "dt", "dd", "td", "th", "tr", "ul", "ol", "table", "section", "article",
+    "blockquote", "address", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "br",
+}  # fmt: skip
+
+
 def _text(element: Any) -> str:
-    return _clean("".join(element.itertext()))
+    """The element's words as a reader sees them: block edges are spaces ("$7" and the
+    description under it do not run together), scripts and styles are not words."""
+    parts: list[str] = []
+
+    def visit(node: Any) -> None:
+        breaks = node.tag in BREAKS
+        if breaks:
+            parts.append(" ")
+        parts.append(node.text or "")
+        for child in node:
+            if isinstance(child.tag, str) and child.tag not in SKIP:
+                visit(child)
+            parts.append(child.tail or "")
+        if breaks:
+            parts.append(" ")
+
+    visit(element)
+    return _clean("".join(parts))
 
 
 def _is_navigation(element: Any) -> bool:
@@ -107,6 +130,22 @@ class _Walker:
         self.open_headings = outer
         self.sections.append(Section([heading for _, heading in outer]))
 
+    def disclosure(self, element: Any) -> None:
+        """`<details>`: its summary heads what it hides, like a heading one level down."""
+        self.flush()
+        summary = element.find("summary")
+        outer = list(self.open_headings)
+        if summary is not None:
+            self.heading(len(HEADINGS) + 1, _text(summary))
+        for child in element:
+            if child is not summary and isinstance(child.tag, str):
+                self.walk(child)
+            if child.tail and child.tail.strip():
+                self.buffer.append(child.tail)
+        self.flush()
+        self.open_headings = outer
+        self.sections.append(Section([heading for _, heading in outer]))
+
     def walk(self, element: Any) -> None:
         tag = element.tag if isinstance(element.tag, str) else ""
         if tag in SKIP or element.get("aria-hidden") == "true":
@@ -118,7 +157,9 @@ class _Walker:
         if tag in ("aside", "footer"):
             self.beside(element)
             return
-        if tag in HEADINGS:
+        if tag == "details":
+            self.disclosure(element)
+        elif tag in HEADINGS:
             self.flush()
             self.heading(HEADINGS[tag], _text(element))
         elif tag == "table":

@@ -95,20 +95,52 @@ def _pieces(section: Section) -> list[str]:
     return pieces
 
 
+UNIT_END = re.compile(r"(?<=[.!?;])\s+")
+
+
+def units_of(text: str) -> tuple[str, list[str]]:
+    """A statement's lead (the heading or line before its first colon) and its parts: the
+    sentences or list items that follow."""
+    lead, _, body = text.partition(": ")
+    if not body or len(lead) > LEAD or SENTENCE_END.search(lead):
+        lead, body = "", text
+    return lead, [unit.rstrip(";") for unit in UNIT_END.split(body) if unit.strip()]
+
+
+TITLE_PARTS = re.compile(r"\s+[|·•–—:-]\s+")
+
+
+def topics(titles: list[str]) -> list[str]:
+    """What each page is about, from its title without the site's name: the part of the
+    title most pages share ("Catering | Nonna's Pizzeria" is about catering)."""
+    parts = [[p.strip() for p in TITLE_PARTS.split(title) if p.strip()] for title in titles]
+    counts: dict[str, int] = {}
+    for title in parts:
+        for part in set(title):
+            counts[part] = counts.get(part, 0) + 1
+    shared = {part for part, count in counts.items() if len(titles) > 2 and count > len(titles) / 2}
+    return [" ".join(part for part in title if part not in shared) for title in parts]
+
+
 def statements_of(
     sections: list[Section], *, url: str, title: str, start: int = 0
 ) -> list[Statement]:
     """The page's statements in reading order, each with the headings it sits under.
 
-    Short sibling sections under one heading (the cards of a "Meet the team" page) share a
-    `group`, so what is placed in one category can be read back as one list."""
+    A long section's first statement is led by its heading too ("Dr. Ann Lee, Dentist: She
+    trained at…"). Sibling sections under one heading (the people of a "Meet the team" page)
+    share a `group`, so what is placed in one category can be read back as one list."""
     found: list[Statement] = []
     for number, section in enumerate(sections):
-        context = " / ".join(part for part in [title, *section.headings] if part)[:300]
+        context = " / ".join(part for part in [title, *section.headings[-2:]] if part)[:300]
         parent = " / ".join(section.headings[:-1])
-        card = _is_card(section)
-        group = f"{url}#{parent}" if card and parent else f"{url}#{number}"
-        for piece in _pieces(section):
+        group = f"{url}#{parent}" if parent else f"{url}#{number}"
+        pieces = _pieces(section)
+        if pieces and section.heading and not _is_card(section):
+            first = pieces[0]
+            if not first.startswith(section.heading.rstrip(":;. ")):
+                pieces[0] = f"{section.heading.rstrip(':;. ')}: {first}"
+        for piece in pieces:
             if MIN_STATEMENT <= len(piece) <= MAX_STATEMENT * 2:
                 found.append(Statement(piece, context, url, start + len(found), group))
     return found
