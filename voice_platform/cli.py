@@ -228,8 +228,12 @@ def kb_build(
     allow_private_networks: Annotated[
         bool, typer.Option("--allow-private-networks", help="Allow loopback and private addresses.")
     ] = False,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Sort facts locally even when LLM_API_KEY is set.")
+    ] = False,
 ) -> None:
-    """Crawl a website and write its knowledge base (voice-platform.kb/1), offline."""
+    """Crawl a website and write its knowledge base (voice-platform.kb/1). The page text is
+    read by the chat model when LLM_API_KEY is set, else (or with --offline) locally."""
     import asyncio
     from pathlib import Path
 
@@ -238,7 +242,7 @@ def kb_build(
     from voice_platform.crawl.crawler import Limits
     from voice_platform.extract.build import build_kb
     from voice_platform.knowledge.document import export_json
-    from voice_platform.providers.llm import get_embedder
+    from voice_platform.providers.llm import ProviderError, get_chat_model, get_embedder
     from voice_platform.services.errors import ServiceError
 
     settings = load_settings()
@@ -259,11 +263,22 @@ def kb_build(
             bar.update(task, description=stage, completed=done, total=max(total, 1))
 
         try:
+            chat = None if offline else get_chat_model()
             result = asyncio.run(
-                build_kb(url, get_embedder(), limits=limits, allow_private=allow, progress=report)
+                build_kb(
+                    url,
+                    get_embedder(),
+                    chat=chat,
+                    limits=limits,
+                    allow_private=allow,
+                    progress=report,
+                )
             )
         except ServiceError as exc:
             console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(1) from None
+        except ProviderError as exc:
+            console.print(f"[red]The model could not read the site: {exc}[/red]")
             raise typer.Exit(1) from None
     document = export_json(result.kb)
     if out == "-":

@@ -13,9 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from voice_platform.config import get_settings
 from voice_platform.crawl.crawler import CrawlResult, Limits, crawl
 from voice_platform.crawl.crawler import Progress as CrawlProgress
 from voice_platform.extract.classify import Classifier, Placed
+from voice_platform.extract.model import model_facts
 from voice_platform.extract.page import PageContent, extract_page
 from voice_platform.extract.statements import Statement, statements_of, topics, units_of
 from voice_platform.extract.structured import (
@@ -32,7 +34,7 @@ from voice_platform.knowledge.schemas import (
     Phone,
     Provenance,
 )
-from voice_platform.providers.llm import Embedder
+from voice_platform.providers.llm import ChatModel, Embedder
 
 ARCHIVE_AFTER = timedelta(days=365)
 MAX_FACTS_PER_CATEGORY = 80
@@ -115,7 +117,9 @@ def _links(kb: KnowledgeBase, page: PageContent) -> None:
             )
 
 
-def assemble(contents: list[PageContent], embedder: Embedder, *, start_url: str) -> KnowledgeBase:
+def by_rules(contents: list[PageContent], *, start_url: str) -> KnowledgeBase:
+    """What the site states in a form rules can read, in either path: schema.org data, hours
+    tables, phone and email links, FAQ markup and the site's own summary."""
     kb = KnowledgeBase(source_url=start_url)
     c = kb.categories
     for page in contents:
@@ -155,8 +159,20 @@ def assemble(contents: list[PageContent], embedder: Embedder, *, start_url: str)
                 ),
             )
         )
-    seen: set[str] = {f"{faq.question} {faq.answer}".lower() for faq in c.faqs.faqs}
-    seen |= {fact.text.lower() for fact in c.profile.facts}
+    return kb
+
+
+def known_texts(kb: KnowledgeBase) -> set[str]:
+    c = kb.categories
+    seen = {f"{faq.question} {faq.answer}".lower() for faq in c.faqs.faqs}
+    return seen | {fact.text.lower() for fact in c.profile.facts}
+
+
+def assemble(contents: list[PageContent], embedder: Embedder, *, start_url: str) -> KnowledgeBase:
+    """The offline path: the rules, then the page text sorted by the local classifier."""
+    kb = by_rules(contents, start_url=start_url)
+    c = kb.categories
+    seen = known_texts(kb)
     statements: list[Statement] = []
     for page, topic in zip(contents, topics([page.title for page in contents]), strict=True):
         for statement in statements_of(
@@ -225,15 +241,26 @@ def assemble(contents: list[PageContent], embedder: Embedder, *, start_url: str)
     return kb
 
 
+def add_model_facts(kb: KnowledgeBase, found: list[tuple[str, Fact]]) -> None:
+    seen = known_texts(kb)
+    for category, fact in found:
+        if fact.text.lower() not in seen:
+            seen.add(fact.text.lower())
+            getattr(kb.categories, category).facts.append(fact)
+
+
 async def build_kb(
     url: str,
     embedder: Embedder,
     *,
+    chat: ChatModel | None = None,
     limits: Limits | None = None,
     allow_private: bool = False,
     progress: ProgressCallback | None = None,
 ) -> BuildResult:
-    """Read the site at `url` into a knowledge base. Raises CrawlError if it cannot be read."""
+    """Read the site at `url` into a knowledge base: with `chat`, the page text is read by
+    that model; without, by the offline classifier. Raises CrawlError if the site cannot be
+    read, ProviderError if the model cannot."""
     started = time.monotonic()
 
     def crawled(state: CrawlProgress) -> None:
@@ -248,11 +275,28 @@ async def build_kb(
         contents.append(await asyncio.to_thread(extract_page, page.url, page.html))
         if progress:
             progress("extracting", done, len(current))
-    if progress:
-        progress("sorting facts", 0, 1)
-    kb = await asyncio.to_thread(assemble, contents, embedder, start_url=result.start_url)
-    if progress:
-        progress("sorting facts", 1, 1)
+    if chat is not None:
+        settings = get_settings()
+
+        def asked(done: int, total: int) -> None:
+            if progress:
+                progress("asking the model", done, total)
+
+        found = await model_facts(
+            contents,
+            chat,
+            batch_chars=settings.kb_extraction_batch_chars,
+            concurrency=settings.kb_extraction_concurrency,
+            progress=asked,
+        )
+        kb = by_rules(contents, start_url=result.start_url)
+        add_model_facts(kb, found)
+    else:
+        if progress:
+            progress("sorting facts", 0, 1)
+        kb = await asyncio.to_thread(assemble, contents, embedder, start_url=result.start_url)
+        if progress:
+            progress("sorting facts", 1, 1)
     return BuildResult(
         kb, len(result.pages), sorted(archive), result.skipped, time.monotonic() - started
     )

@@ -209,3 +209,14 @@ def sections_of(tree: Any) -> list[Section]:
     walker.walk(body if body is not None else tree)
     walker.flush()
     return [section for section in walker.sections if section.blocks]
+
+
+def render(sections: list[Section]) -> str:
+    """The sections as plain text with markdown headings and list marks, for a model."""
+    lines: list[str] = []
+    for section in sections:
+        if section.heading:
+            lines.append(f"\n{'#' * min(len(section.headings), 6)} {section.heading}")
+        for block in section.blocks:
+            lines.append({"item": "- ", "row": "| "}.get(block.kind, "") + block.text)
+    return "\n".join(lines).strip()
