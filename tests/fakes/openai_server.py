@@ -134,7 +134,12 @@ def read_facts(user_text: str, allowed: list[str], invent: bool) -> list[dict[st
 
 
 def completion(model: str, content: str | None, refusal: str | None, finish: str) -> dict[str, Any]:
-    message = {"role": "assistant", "content": content, "refusal": refusal, "annotations": []}
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": content,
+        "refusal": refusal,
+        "annotations": [],
+    }
     prompt, answer = 100, len((content or refusal or "").split())
     return {
         "id": f"chatcmpl-{hashlib.sha256((content or refusal or '').encode()).hexdigest()[:24]}",
