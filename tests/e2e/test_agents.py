@@ -260,6 +260,44 @@ def test_import_export_csv_and_delete(running_app: RunningApp, desktop: Page) ->
     expect(desktop.get_by_test_id("agent-not-found")).to_be_visible()
 
 
+def test_a_flagged_disagreement_is_reviewed_and_settled(
+    running_app: RunningApp, phone: Page
+) -> None:
+    base = running_app.url
+    log_in(phone, base, DEMO_OWNER_EMAIL, DEMO_PASSWORD)
+    agent_id = create_agent(phone, base, f"Flags {uuid.uuid4().hex[:6]}")
+    open_knowledge(phone, base, agent_id)
+    document = json.loads(
+        (PROJECT_ROOT / "tests" / "fixtures" / "bright_smile_kb.json").read_text()
+    )
+    document["conflicts"] = [
+        {
+            "category": "hours",
+            "about": "Opening hours",
+            "versions": [
+                {"text": "Structured data: Friday 08:00-13:00",
+                 "provenance": {"source_url": "https://brightsmile.example/"}},
+                {"text": "Contact page: Friday 08:00-17:00",
+                 "provenance": {"source_url": "https://brightsmile.example/contact/"}},
+            ],
+        }
+    ]  # fmt: skip
+    phone.get_by_test_id("kb-paste").fill(json.dumps(document))
+    phone.get_by_test_id("kb-import-paste").click()
+    expect(phone.get_by_test_id("kb-notice")).to_have_text("Imported.")
+    flag = phone.get_by_test_id("kb-flag")
+    expect(flag).to_have_count(1)
+    expect(flag).to_contain_text("Contact page: Friday 08:00-17:00")
+    fits_phone(phone)
+    screenshot(phone, "knowledge-flag-phone")
+    flag.get_by_test_id("kb-flag-settle").click()
+    expect(phone.get_by_test_id("kb-notice")).to_have_text("Marked as settled.")
+    expect(phone.get_by_test_id("kb-review")).to_have_count(0)
+    phone.reload()
+    expect(phone.get_by_test_id("kb-section-hours")).to_be_visible()
+    expect(phone.get_by_test_id("kb-flag")).to_have_count(0)
+
+
 def test_leaving_with_unsaved_changes_asks_first(running_app: RunningApp, desktop: Page) -> None:
     base = running_app.url
     log_in(desktop, base, DEMO_OWNER_EMAIL, DEMO_PASSWORD)

@@ -10,7 +10,8 @@ import pytest
 
 from voice_platform.db import platform_session, tenant_session
 from voice_platform.knowledge.document import KnowledgeInvalid
-from voice_platform.knowledge.schemas import KnowledgeBase, Method
+from voice_platform.knowledge.schemas import Conflict as SiteConflict
+from voice_platform.knowledge.schemas import Fact, KnowledgeBase, Method
 from voice_platform.models import AgentCreate, Role, Tenant
 from voice_platform.providers.llm import get_embedder
 from voice_platform.services import agents, knowledge
@@ -176,3 +177,38 @@ def test_another_tenants_agent_is_invisible() -> None:
         knowledge.load(s, principal=stranger, agent_id=agent_id)
     with pytest.raises(NotFound), tenant_session(stranger.tenant_id) as s:
         knowledge.search(s, get_embedder(), principal=stranger, agent_id=agent_id, query="hours")
+
+
+def test_a_flagged_disagreement_is_settled_once_and_the_facts_stay() -> None:
+    owner = new_tenant()
+    agent_id = new_agent(owner)
+    assert owner.tenant_id is not None
+    kb = fixture_kb()
+    versions = [Fact(text="Open 8-5 (structured data)"), Fact(text="Open 8-6 (contact page)")]
+    kb.conflicts = [SiteConflict(category="hours", about="Opening hours", versions=versions)]
+    flag_id = kb.conflicts[0].id
+    with tenant_session(owner.tenant_id) as s:
+        opened = knowledge.import_document(
+            s, get_embedder(), principal=owner, agent_id=agent_id, data=kb.model_dump(mode="json")
+        )
+    assert [c.about for c in opened.kb.conflicts] == ["Opening hours"]
+    with tenant_session(owner.tenant_id) as s:
+        settled = knowledge.settle_conflict(
+            s,
+            get_embedder(),
+            principal=owner,
+            agent_id=agent_id,
+            conflict_id=flag_id,
+            version=opened.version,
+        )
+    assert settled.kb.conflicts == []
+    assert settled.kb.categories == opened.kb.categories
+    with pytest.raises(NotFound, match="already settled"), tenant_session(owner.tenant_id) as s:
+        knowledge.settle_conflict(
+            s,
+            get_embedder(),
+            principal=owner,
+            agent_id=agent_id,
+            conflict_id=flag_id,
+            version=settled.version,
+        )

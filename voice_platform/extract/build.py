@@ -17,11 +17,13 @@ from voice_platform.config import get_settings
 from voice_platform.crawl.crawler import CrawlResult, Limits, crawl
 from voice_platform.crawl.crawler import Progress as CrawlProgress
 from voice_platform.extract.classify import Classifier, Placed
+from voice_platform.extract.conflicts import page_hours, structured_phones
 from voice_platform.extract.model import model_facts
 from voice_platform.extract.page import PageContent, extract_page
 from voice_platform.extract.statements import Statement, statements_of, topics, units_of
 from voice_platform.extract.structured import (
     apply_business,
+    exceptions_from_table,
     faqs_from,
     is_business,
     weekly_from_table,
@@ -127,15 +129,13 @@ def by_rules(contents: list[PageContent], *, start_url: str) -> KnowledgeBase:
             if is_business(node):
                 apply_business(kb, node, page.url)
     for page in contents:
-        if c.hours.weekly is None:
-            for table in page.tables:
-                if weekly := weekly_from_table(table):
-                    c.hours.weekly = weekly
-                    c.hours.weekly_provenance = Provenance(
-                        source_url=page.url, snippet=" | ".join(" ".join(r) for r in table)[:1000],
-                        method=Method.PAGE_TEXT, confidence=0.9,
-                    )  # fmt: skip
-                    break
+        for table in page.tables:
+            if weekly := weekly_from_table(table):
+                page_hours(kb, weekly, page.url, " | ".join(" ".join(row) for row in table))
+            known_days = {exception.date for exception in c.hours.exceptions}
+            c.hours.exceptions.extend(
+                e for e in exceptions_from_table(table, page.url) if e.date not in known_days
+            )
         _links(kb, page)
         known = {faq.question.lower() for faq in c.faqs.faqs}
         for faq in faqs_from(page.faqs, page.url):
@@ -143,6 +143,7 @@ def by_rules(contents: list[PageContent], *, start_url: str) -> KnowledgeBase:
                 known.add(faq.question.lower())
                 c.faqs.faqs.append(faq)
 
+    structured_phones(kb, contents)
     home = next((page for page in contents if page.url == start_url), None)
     if home and home.description:
         # How the site sums itself up (the meta description): often the only place that

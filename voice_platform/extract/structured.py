@@ -5,6 +5,7 @@ has, so they come first and carry `structured_data` provenance."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,6 +16,7 @@ from voice_platform.knowledge.schemas import (
     LANGUAGE_CODE,
     EmailAddress,
     Fact,
+    HoursException,
     Interval,
     KnowledgeBase,
     Location,
@@ -154,11 +156,70 @@ def days_in(label: str) -> list[str]:
     return list(dict.fromkeys(named))
 
 
+MONTHS = (
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+)  # fmt: skip
+DATED = re.compile(
+    r"\b(" + "|".join(MONTHS) + r")[a-z]*\.?\s+(\d{1,2})\b|\b(\d{1,2})/(\d{1,2})\b",
+    re.IGNORECASE,
+)
+
+
+def date_in(label: str, today: date) -> date | None:
+    """The day a label like "Christmas Eve - Wed, Dec 24" names: the year is the one, of
+    last year, this year and next, whose calendar has that weekday (else this year)."""
+    found = DATED.search(label)
+    if not found:
+        return None
+    if found.group(1):
+        month, day = MONTHS.index(found.group(1).lower()[:3]) + 1, int(found.group(2))
+    else:
+        month, day = int(found.group(3)), int(found.group(4))
+    weekday = next((d for d in days_in(label)), None)
+    candidates = []
+    for year in (today.year - 1, today.year, today.year + 1):
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:
+            continue
+    matching = [c for c in candidates if weekday and DAYS[c.weekday()] == weekday]
+    this_year = [c for c in candidates if c.year == today.year]
+    return next(iter(matching or this_year), None)
+
+
+def exceptions_from_table(
+    rows: list[list[str]], url: str, today: date | None = None
+) -> list[HoursException]:
+    """Holiday hours: rows naming a date, with its hours or "Closed"."""
+    found = []
+    for row in rows:
+        if len(row) < 2 or not (when := date_in(row[0], today or date.today())):
+            continue
+        rest = " ".join(row[1:])
+        intervals = intervals_in(rest)
+        if not intervals and not CLOSED.search(rest):
+            continue
+        note = clean(f"{row[0]}: {rest}")[:300]
+        found.append(
+            HoursException(
+                date=when,
+                closed=not intervals,
+                intervals=intervals,
+                note=note,
+                provenance=Provenance(
+                    source_url=url, snippet=note, method=Method.PAGE_TEXT, confidence=0.85
+                ),
+            )
+        )
+    return found
+
+
 def weekly_from_table(rows: list[list[str]]) -> Weekly | None:
-    """An opening-hours table: a day (or range of days) and its hours or 'Closed' per row."""
+    """An opening-hours table: a day (or range of days) and its hours or 'Closed' per row.
+    Rows that name a date are holidays, not the week."""
     days: dict[str, list[Interval]] = {}
     for row in rows:
-        if len(row) < 2:
+        if len(row) < 2 or DATED.search(row[0]):
             continue
         named = days_in(row[0])
         rest = " ".join(row[1:])

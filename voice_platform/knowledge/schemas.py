@@ -346,8 +346,25 @@ CATEGORY_MODELS: dict[str, type[Category]] = {
 }
 
 
+class Conflict(Item):
+    """Two places on the site disagree (its structured data and its page text, say): both
+    versions are kept, each with its source, until the owner settles it."""
+
+    category: str
+    about: ShortText
+    versions: list[Fact] = Field(min_length=2, max_length=10)
+
+    @field_validator("category")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in CATEGORY_NAMES:
+            raise ValueError(f"not a category: {value}")
+        return value
+
+
 class KnowledgeBase(Strict):
     format: Literal["voice-platform.kb/1"] = FORMAT
     business_name: str = Field(default="", max_length=200)
     source_url: str | None = Field(default=None, max_length=2000)
     categories: Categories = Field(default_factory=Categories)
+    conflicts: list[Conflict] = Field(default_factory=list, max_length=200)

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from voice_platform.components.forms import form_error, muted, not_allowed, success_message
 from voice_platform.components.layout import template
+from voice_platform.components.review import review_panel
 from voice_platform.knowledge.document import KnowledgeInvalid, parse_document
 from voice_platform.knowledge.schemas import CATEGORY_NAMES, DAYS
 from voice_platform.providers.llm import get_embedder
@@ -107,6 +108,8 @@ class KnowledgeState(rx.State):
     paste_kind: str = "json"
     replace_faqs: bool = False
     import_error: str = ""
+    # Where the website disagrees with itself, for the owner to check (see components.review).
+    flags: list[dict[str, str]] = []
     # The stored document (JSON form): what a category's edits are laid over on save.
     _stored: dict[str, Any] = {}
     # The problems of the last document that did not validate, as the service named them.
@@ -156,6 +159,18 @@ class KnowledgeState(rx.State):
         # A save is refused unless it was made on the version read, so what the snapshot
         # holds for the other categories is what the editor started from.
         self._stored = document
+        self.flags = [
+            {
+                "id": c["id"],
+                "about": c["about"],
+                "category": TITLES.get(c["category"], c["category"]),
+                "first": c["versions"][0]["text"],
+                "first_source": c["versions"][0]["provenance"]["source_url"] or "",
+                "second": c["versions"][1]["text"],
+                "second_source": c["versions"][1]["provenance"]["source_url"] or "",
+            }
+            for c in document.get("conflicts", [])
+        ]
         self.version = snapshot.version
         self.updated = format_time(snapshot.updated_at, zone)
 
@@ -326,6 +341,25 @@ class KnowledgeState(rx.State):
         if snapshot is not None:
             await self._show(snapshot)
             self.notice = "All changes saved."
+        self.busy = False
+
+    @rx.event
+    async def settle_flag(self, conflict_id: str) -> AsyncIterator[None]:
+        self.errors = {}
+        self.notice = ""
+        self.busy = True
+        yield
+        version = self.version
+        snapshot = await self._run(
+            lambda s, p, a: knowledge.settle_conflict(
+                s, get_embedder(), principal=p, agent_id=a, conflict_id=conflict_id, version=version
+            )
+        )
+        if snapshot is not None:
+            self.flags = [flag for flag in self.flags if flag["id"] != conflict_id]
+            self._stored = snapshot.kb.model_dump(mode="json")
+            self.version = snapshot.version
+            self.notice = "Marked as settled."
         self.busy = False
 
     # --- search ---
@@ -1152,6 +1186,7 @@ def editor() -> rx.Component:
         stale_message(),
         form_error(State.errors.get("", "")),
         success_message(State.notice, testid="kb-notice"),
+        review_panel(State.flags, State.can_edit, State.settle_flag),
         search_panel(),
         transfer_panel(),
         contents(),

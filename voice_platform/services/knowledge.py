@@ -188,6 +188,34 @@ def save_category(
     return save(session, embedder, principal=principal, agent_id=agent_id, kb=kb, version=version)
 
 
+def settle_conflict(
+    session: Session,
+    embedder: Embedder,
+    *,
+    principal: Principal,
+    agent_id: uuid.UUID,
+    conflict_id: str,
+    version: int | None,
+) -> Snapshot:
+    """The owner has looked at a flagged disagreement (and edited what needed editing):
+    the flag goes; the facts stay as they are."""
+    current = load(session, principal=principal, agent_id=agent_id)
+    kb = current.kb.model_copy(deep=True)
+    kb.conflicts = [c for c in kb.conflicts if c.id != conflict_id]
+    if len(kb.conflicts) == len(current.kb.conflicts):
+        raise NotFound("This flag is already settled")
+    return save(
+        session,
+        embedder,
+        principal=principal,
+        agent_id=agent_id,
+        kb=kb,
+        version=version,
+        action="knowledge.conflict_settled",
+        owner_edit=False,
+    )
+
+
 def import_document(
     session: Session,
     embedder: Embedder,
