@@ -292,6 +292,10 @@ def kb_build(
         f"Read {result.pages} pages in {result.seconds:.1f} s ({len(result.archived)} archived); "
         f"{facts} facts" + (f"; written to {out}" if out != "-" else "")
     )
+    for old in result.superseded:
+        console.print(f"Left out (another page says otherwise, {old.by_url}): {old.text[:120]}")
+    if result.kb.conflicts:
+        console.print(f"{len(result.kb.conflicts)} disagreement(s) flagged for review.")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from voice_platform.extract.classify import Classifier, Placed
 from voice_platform.extract.conflicts import page_hours, structured_phones
 from voice_platform.extract.model import model_facts
 from voice_platform.extract.page import PageContent, extract_page
+from voice_platform.extract.precedence import Candidate, Rank, Superseded, figures, outranked
 from voice_platform.extract.statements import Statement, statements_of, topics, units_of
 from voice_platform.extract.structured import (
     apply_business,
@@ -56,6 +57,7 @@ class BuildResult:
     pages: int
     archived: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    superseded: list[Superseded] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -163,19 +165,51 @@ def by_rules(contents: list[PageContent], *, start_url: str) -> KnowledgeBase:
     return kb
 
 
+def page_ranker(
+    classifier: Classifier, contents: list[PageContent], dates: dict[str, date | None]
+) -> Rank:
+    """Which page to believe about a category: an evergreen page before a dated article,
+    then the page most about the category (the pricing page for prices), then the newest."""
+    subjects = [
+        topic or page.url
+        for page, topic in zip(contents, topics([p.title for p in contents]), strict=True)
+    ]
+    about = dict(zip([page.url for page in contents], classifier.affinity(subjects), strict=True))
+
+    def rank(url: str, category: str) -> tuple[float, ...]:
+        when = dates.get(url)
+        return (
+            when is not None,
+            -about.get(url, {}).get(category, 0.0),
+            -(when or date.min).toordinal(),
+        )
+
+    return rank
+
+
 def known_texts(kb: KnowledgeBase) -> set[str]:
     c = kb.categories
     seen = {f"{faq.question} {faq.answer}".lower() for faq in c.faqs.faqs}
     return seen | {fact.text.lower() for fact in c.profile.facts}
 
 
-def assemble(contents: list[PageContent], embedder: Embedder, *, start_url: str) -> KnowledgeBase:
-    """The offline path: the rules, then the page text sorted by the local classifier."""
+def assemble(
+    contents: list[PageContent],
+    embedder: Embedder,
+    *,
+    start_url: str,
+    dates: dict[str, date | None] | None = None,
+    superseded: list[Superseded] | None = None,
+) -> KnowledgeBase:
+    """The offline path: the rules, then the page text sorted by the local classifier.
+    `dates`: when each article was published (None for evergreen pages); statements that
+    lose to a better page's are left out and added to `superseded`."""
     kb = by_rules(contents, start_url=start_url)
     c = kb.categories
     seen = known_texts(kb)
     statements: list[Statement] = []
-    for page, topic in zip(contents, topics([page.title for page in contents]), strict=True):
+    page_topics = topics([page.title for page in contents])
+    for page, topic in zip(contents, page_topics, strict=True):
         for statement in statements_of(
             page.sections, url=page.url, title=topic, start=len(statements)
         ):
@@ -184,7 +218,8 @@ def assemble(contents: list[PageContent], embedder: Embedder, *, start_url: str)
                 seen.add(key)
                 statements.append(statement)
     split = [units_of(s.text) for s in statements]
-    placed = Classifier(embedder).place(
+    classifier = Classifier(embedder)
+    placed = classifier.place(
         [s.text for s in statements], [s.context for s in statements], [u for _, u in split]
     )
     kept = sorted((item for item in placed if item.score >= 0), key=lambda item: -item.score)
@@ -202,6 +237,18 @@ def assemble(contents: list[PageContent], embedder: Embedder, *, start_url: str)
         lead, units = split[item.index]
         text = f"{lead}: {units[item.unit]}" if lead else units[item.unit]
         return replace(statement, text=text)
+
+    rank = page_ranker(classifier, contents, dates or {})
+    with_figures = [item for item in chosen if figures(said(item).text)]
+    candidates = [
+        Candidate(item.category, said(item).text, statements[item.index].url)
+        for item in with_figures
+    ]
+    losers, report = outranked(candidates, embedder.embed([c.text for c in candidates]), rank)
+    beaten = {with_figures[i] for i in losers}
+    chosen = [item for item in chosen if item not in beaten]
+    if superseded is not None:
+        superseded.extend(report)
 
     # In reading order, so what a page says together stays together; sibling cards placed
     # in the same category (a team page's people) become one fact.
@@ -242,9 +289,22 @@ def assemble(contents: list[PageContent], embedder: Embedder, *, start_url: str)
     return kb
 
 
-def add_model_facts(kb: KnowledgeBase, found: list[tuple[str, Fact]]) -> None:
+def add_model_facts(
+    kb: KnowledgeBase,
+    found: list[tuple[str, Fact]],
+    rank: Rank,
+    embedder: Embedder,
+    superseded: list[Superseded],
+) -> None:
     seen = known_texts(kb)
+    with_figures = [(c, f) for c, f in found if figures(f.text)]
+    candidates = [Candidate(c, f.text, f.provenance.source_url or "") for c, f in with_figures]
+    losers, report = outranked(candidates, embedder.embed([c.text for c in candidates]), rank)
+    superseded.extend(report)
+    beaten = {id(with_figures[i][1]) for i in losers}
     for category, fact in found:
+        if id(fact) in beaten:
+            continue
         if fact.text.lower() not in seen:
             seen.add(fact.text.lower())
             getattr(kb.categories, category).facts.append(fact)
@@ -276,6 +336,8 @@ async def build_kb(
         contents.append(await asyncio.to_thread(extract_page, page.url, page.html))
         if progress:
             progress("extracting", done, len(current))
+    superseded: list[Superseded] = []
+    dates = {page.url: published(page.url, page.html) for page in current}
     if chat is not None:
         settings = get_settings()
 
@@ -290,14 +352,32 @@ async def build_kb(
             concurrency=settings.kb_extraction_concurrency,
             progress=asked,
         )
-        kb = by_rules(contents, start_url=result.start_url)
-        add_model_facts(kb, found)
+
+        def sort_found() -> KnowledgeBase:
+            kb = by_rules(contents, start_url=result.start_url)
+            rank = page_ranker(Classifier(embedder), contents, dates)
+            add_model_facts(kb, found, rank, embedder, superseded)
+            return kb
+
+        kb = await asyncio.to_thread(sort_found)
     else:
         if progress:
             progress("sorting facts", 0, 1)
-        kb = await asyncio.to_thread(assemble, contents, embedder, start_url=result.start_url)
+        kb = await asyncio.to_thread(
+            assemble,
+            contents,
+            embedder,
+            start_url=result.start_url,
+            dates=dates,
+            superseded=superseded,
+        )
         if progress:
             progress("sorting facts", 1, 1)
     return BuildResult(
-        kb, len(result.pages), sorted(archive), result.skipped, time.monotonic() - started
+        kb,
+        len(result.pages),
+        sorted(archive),
+        result.skipped,
+        superseded,
+        time.monotonic() - started,
     )

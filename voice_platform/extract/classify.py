@@ -89,6 +89,14 @@ class Classifier:
         )
         return EXAMPLE_WEIGHT * nearest + (1 - EXAMPLE_WEIGHT) * described
 
+    def affinity(self, texts: list[str]) -> list[dict[str, float]]:
+        """How close each text is to each category, on its own (no cues, no context)."""
+        if not texts:
+            return []
+        return [
+            dict(zip(CATEGORIES, map(float, row), strict=True)) for row in self._similarities(texts)
+        ]
+
     def _scores(self, texts: list[str], contexts: list[str]) -> np.ndarray:
         own = self._similarities(texts)
         distinct = sorted(set(contexts))
