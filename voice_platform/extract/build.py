@@ -19,6 +19,7 @@ from voice_platform.crawl.crawler import Progress as CrawlProgress
 from voice_platform.extract.classify import Classifier, Placed
 from voice_platform.extract.conflicts import page_hours, structured_phones
 from voice_platform.extract.model import model_facts
+from voice_platform.extract.offerings import add_offerings
 from voice_platform.extract.page import PageContent, extract_page
 from voice_platform.extract.precedence import Candidate, Rank, Superseded, figures, outranked
 from voice_platform.extract.statements import Statement, statements_of, topics, units_of
@@ -146,6 +147,7 @@ def by_rules(contents: list[PageContent], *, start_url: str) -> KnowledgeBase:
                 c.faqs.faqs.append(faq)
 
     structured_phones(kb, contents)
+    add_offerings(kb, contents)
     home = next((page for page in contents if page.url == start_url), None)
     if home and home.description:
         # How the site sums itself up (the meta description): often the only place that
@@ -153,7 +155,7 @@ def by_rules(contents: list[PageContent], *, start_url: str) -> KnowledgeBase:
         c.profile.description = c.profile.description or home.description
         c.profile.facts.append(
             Fact(
-                text=home.description,
+                text=f"{home.title}: {home.description}" if home.title else home.description,
                 provenance=Provenance(
                     source_url=home.url,
                     snippet=home.description[:1000],

@@ -42,10 +42,16 @@ EXAMPLE_WEIGHT = 0.6
 PRICE = re.compile(r"[$€£]\s?\d")
 CLOCK = re.compile(r"\b\d{1,2}(:\d{2})?\s?(a\.?m\.?|p\.?m\.?)\b", re.IGNORECASE)
 PHONE = re.compile(r"\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b")
+OFFER = re.compile(
+    r"\b(happy hour|specials?|discounts?|coupons?|promo(tion)? codes?|half[- ]price|"
+    r"\d+\s?% off|buy one|two[- ]for[- ]one|rewards? (program|points))\b",
+    re.IGNORECASE,
+)
 DAY = re.compile(r"\b(mon|tues?|wed(nes)?|thu(rs)?|fri|sat(ur)?|sun)(day)?s?\b", re.IGNORECASE)
 MIN_SIMILARITY = 0.18
 PAGE_WEIGHT = 0.2
 ALSO_WITHIN, ALSO_AT_MOST = 0.03, 2
+PRICE_LIST_WITHIN = 0.08
 MIN_UNIT, UNIT_MARGIN = 20, 0.06
 
 
@@ -67,6 +73,8 @@ def cues(text: str) -> dict[str, float]:
         bonus["hours"] = 0.15
     if PHONE.search(text):
         bonus["contact"] = 0.08
+    if OFFER.search(text):
+        bonus["promotions"] = bonus.get("promotions", 0.0) + 0.1
     return bonus
 
 
@@ -124,10 +132,15 @@ class Classifier:
             # A statement can belong to two categories ("a $50 deposit holds the booking"):
             # it is filed under each that scores nearly as well as the best.
             ranked = np.argsort(-row)[:ALSO_AT_MOST]
+            # A price list also says what is offered: it may go to services from further.
+            priced = units is not None and sum(bool(PRICE.search(u)) for u in units[index]) > 1
+            within = (
+                PRICE_LIST_WITHIN if priced and CATEGORIES[ranked[0]] == "pricing" else ALSO_WITHIN
+            )
             placed.extend(
                 Placed(index, CATEGORIES[c], float(row[c]))
                 for c in ranked
-                if row[c] >= best - ALSO_WITHIN
+                if row[c] >= best - within
             )
         if units:
             placed.extend(self._units(units, contexts, scores, placed))

@@ -92,7 +92,7 @@ def _table_rows(table: Any) -> list[str]:
             pairs = [f"{h} {v}".strip() for h, v in zip(header[1:], row[1:], strict=True) if v]
             said.append(f"{row[0]}: {', '.join(pairs)}")
         else:
-            said.append("; ".join(cell for cell in row if cell))
+            said.append(", ".join(cell for cell in row if cell))
     return said
 
 

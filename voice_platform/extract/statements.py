@@ -90,7 +90,8 @@ def _pieces(section: Section) -> list[str]:
             index += 1
         pieces.extend(_groups(lead, items))
     if _is_card(section) and pieces:
-        whole = " ".join(pieces)
+        # A list ends where the next piece starts: a full stop keeps them apart.
+        whole = " ".join(p if p.endswith((".", "!", "?", ":")) else f"{p}." for p in pieces)
         return [f"{section.heading.rstrip(':;. ')}: {whole}" if section.heading else whole]
     return pieces
 
