@@ -1,14 +1,10 @@
-"""`voice-platform kb build` on a corpus site served on loopback, scored by the shared scorer.
-
-The floor below is a regression guard under today's measured scores; the issue's quality bar
-(recall 0.85, in-category 0.75) is not reached yet and is measured in the README."""
+"""`voice-platform kb build` on corpus sites served on loopback: what it writes, offline and
+with a model. The quality bar itself is test_kb_quality."""
 
 from __future__ import annotations
 
 import html
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -41,20 +37,6 @@ def test_kb_build_writes_a_cited_kb_without_decoys(tmp_path: Path) -> None:
     assert kb.categories.hours.weekly.friday == [Interval(open="08:00", close="13:00")]
     assert all(fact.provenance.source_url for fact in kb.categories.services.facts)
     assert "555-0186" not in out.read_text()  # a robots-disallowed page's number
-    scorer, site = SHARED / "tools" / "score.py", SHARED / "sites" / "bright-smile-dental"
-    score = (
-        subprocess.run(
-            [sys.executable, str(scorer), "kb", str(site), str(out)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
-    recall = float(re.search(r"recall ([\d.]+)", score).group(1))  # type: ignore[union-attr]
-    assert "decoys leaked 0" in score
-    assert recall >= 0.75, score
 
 
 @pytest.mark.parametrize(

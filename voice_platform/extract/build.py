@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from voice_platform.config import get_settings
 from voice_platform.crawl.crawler import CrawlResult, Limits, crawl
 from voice_platform.crawl.crawler import Progress as CrawlProgress
-from voice_platform.extract.classify import Classifier, Placed
+from voice_platform.extract.classify import Classifier, Memo, Placed
 from voice_platform.extract.conflicts import page_hours, structured_phones
 from voice_platform.extract.model import model_facts
 from voice_platform.extract.offerings import add_offerings
@@ -220,6 +220,7 @@ def assemble(
                 seen.add(key)
                 statements.append(statement)
     split = [units_of(s.text) for s in statements]
+    embedder = Memo(embedder)
     classifier = Classifier(embedder)
     placed = classifier.place(
         [s.text for s in statements], [s.context for s in statements], [u for _, u in split]

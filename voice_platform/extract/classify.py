@@ -53,6 +53,8 @@ PAGE_WEIGHT = 0.2
 ALSO_WITHIN, ALSO_AT_MOST = 0.03, 2
 PRICE_LIST_WITHIN = 0.08
 MIN_UNIT, UNIT_MARGIN = 20, 0.06
+# Long lists (menus, rosters) are of a piece; mixed statements are short.
+MAX_UNITS = 6
 
 
 @dataclass(frozen=True)
@@ -78,11 +80,43 @@ def cues(text: str) -> dict[str, float]:
     return bonus
 
 
-class Classifier:
+class Memo:
+    """An embedder that embeds each distinct text once: a build asks for the same headings,
+    statements and parts more than once."""
+
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
-        self._descriptions = np.array(embedder.embed([DESCRIPTIONS[c] for c in CATEGORIES]))
-        self._examples = [np.array(embedder.embed(list(EXAMPLES[c]))) for c in CATEGORIES]
+        self.name = embedder.name
+        self._vectors: dict[str, list[float]] = {}
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        missing = [text for text in dict.fromkeys(texts) if text not in self._vectors]
+        if missing:
+            self._vectors.update(zip(missing, self.embedder.embed(missing), strict=True))
+        return [self._vectors[text] for text in texts]
+
+
+# The examples' and descriptions' vectors, per embedding model: the same for every build.
+_PROTOTYPES: dict[str, tuple[np.ndarray, list[np.ndarray]]] = {}
+
+
+def _prototypes(embedder: Embedder) -> tuple[np.ndarray, list[np.ndarray]]:
+    if embedder.name not in _PROTOTYPES:
+        texts = [DESCRIPTIONS[c] for c in CATEGORIES]
+        texts += [example for c in CATEGORIES for example in EXAMPLES[c]]
+        vectors = np.array(embedder.embed(texts))
+        examples, start = [], len(CATEGORIES)
+        for category in CATEGORIES:
+            examples.append(vectors[start : start + len(EXAMPLES[category])])
+            start += len(EXAMPLES[category])
+        _PROTOTYPES[embedder.name] = (vectors[: len(CATEGORIES)], examples)
+    return _PROTOTYPES[embedder.name]
+
+
+class Classifier:
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder if isinstance(embedder, Memo) else Memo(embedder)
+        self._descriptions, self._examples = _prototypes(embedder)
 
     def _similarities(self, texts: list[str]) -> np.ndarray:
         """texts × categories: closeness to each category's nearest examples and description."""
@@ -156,7 +190,7 @@ class Classifier:
         owners = [
             (index, number, unit)
             for index, parts in enumerate(units)
-            if len(parts) > 1
+            if 1 < len(parts) <= MAX_UNITS
             for number, unit in enumerate(parts)
             if len(unit) >= MIN_UNIT
         ]
