@@ -37,6 +37,7 @@ bench: $(VENV)/.installed $(BUN)
 	$(BIN)/python -m benchmarks.startup
 	$(BIN)/python -m benchmarks.retrieval
 	$(BIN)/python -m benchmarks.crawl
+	$(BIN)/python -m benchmarks.kb_quality
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

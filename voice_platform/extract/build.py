@@ -42,7 +42,7 @@ from voice_platform.providers.llm import ChatModel, Embedder
 
 ARCHIVE_AFTER = timedelta(days=365)
 MAX_FACTS_PER_CATEGORY = 80
-SNIPPET = 160
+SNIPPET = 80  # where the fact starts on its page: enough to find it
 ROSTER = 1000  # sibling cards in one category are one fact, up to this long
 URL_DATE = re.compile(r"/(20\d{2})[/-](\d{2})(?:[/-](\d{2}))?")
 PUBLISHED = re.compile(

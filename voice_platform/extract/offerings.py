@@ -56,6 +56,7 @@ class Offering:
     price: Price
     minutes: int | None
     description: str
+    line: str  # as the page says it
 
 
 def is_name(text: str) -> bool:
@@ -111,6 +112,7 @@ def offering(part: str) -> Offering | None:
         ),
         minutes=minutes if minutes and 0 < minutes <= 24 * 60 else None,
         description=part[part.find(name) + len(name) :].strip(SEPARATORS)[:300],
+        line=part,
     )
 
 
@@ -136,6 +138,7 @@ def add_offerings(kb: KnowledgeBase, contents: list[PageContent]) -> None:
                 if item.name.lower() in named:
                     continue
                 named.add(item.name.lower())
+                line = source.model_copy(update={"snippet": item.line[:160]})
                 if not NOT_A_SERVICE.search(item.name):
                     services.services.append(
                         Service(
@@ -143,7 +146,7 @@ def add_offerings(kb: KnowledgeBase, contents: list[PageContent]) -> None:
                             description=item.description or None,
                             duration_minutes=item.minutes,
                             price=item.price,
-                            provenance=source,
+                            provenance=line,
                         )
                     )
                 pricing.items.append(
@@ -151,7 +154,7 @@ def add_offerings(kb: KnowledgeBase, contents: list[PageContent]) -> None:
                         item=item.name,
                         price=item.price,
                         notes=item.description or None,
-                        provenance=source,
+                        provenance=line,
                     )
                 )
             offered = [o for o in found if not NOT_A_SERVICE.search(o.name)]
