@@ -1,6 +1,7 @@
-"""Flags for the owner: places where the website disagrees with itself (its structured data
-and its page text, say). Both versions are shown with their sources; the owner edits the
-category if needed and marks the flag settled."""
+"""Provenance on the knowledge page (a fact's source link), and flags for the owner: places
+where the website disagrees with itself (its structured data and its page text, say). Both
+versions are shown with their sources; the owner edits the category if needed and marks the
+flag settled."""
 
 from __future__ import annotations
 
@@ -11,19 +12,25 @@ import reflex as rx
 from voice_platform.components.forms import muted
 
 
+def source_link(url: Any, size: str = "2") -> rx.Component:
+    """Where a fact was read, when it was read from somewhere."""
+    return rx.cond(
+        url != "",
+        rx.link(
+            rx.hstack(rx.icon("external-link", size=14, flex_shrink="0"), rx.text("Source")),
+            href=url,
+            is_external=True,
+            size=size,
+            title=url,
+            data_testid="source-link",
+        ),
+    )
+
+
 def version(text: Any, url: Any) -> rx.Component:
     return rx.vstack(
         rx.text(text, size="2", overflow_wrap="anywhere"),
-        rx.cond(
-            url != "",
-            rx.link(
-                rx.hstack(rx.icon("external-link", size=14, flex_shrink="0"), rx.text("Source")),
-                href=url,
-                is_external=True,
-                size="1",
-                title=url,
-            ),
-        ),
+        source_link(url, size="1"),
         spacing="1",
         padding="var(--space-2)",
         border_left="3px solid var(--amber-8)",

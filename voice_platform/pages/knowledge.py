@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from voice_platform.components.forms import form_error, muted, not_allowed, success_message
 from voice_platform.components.layout import template
-from voice_platform.components.review import review_panel
+from voice_platform.components.review import review_panel, source_link
 from voice_platform.knowledge.document import KnowledgeInvalid, parse_document
 from voice_platform.knowledge.schemas import CATEGORY_NAMES, DAYS
 from voice_platform.providers.llm import get_embedder
@@ -525,20 +525,6 @@ def method_badge(method: Any, label: Any) -> rx.Component:
         ),
         variant="soft",
         data_testid="method-badge",
-    )
-
-
-def source_link(url: Any) -> rx.Component:
-    return rx.cond(
-        url != "",
-        rx.link(
-            rx.hstack(rx.icon("external-link", size=14, flex_shrink="0"), rx.text("Source")),
-            href=url,
-            is_external=True,
-            size="2",
-            title=url,
-            data_testid="source-link",
-        ),
     )
 
 

@@ -17,16 +17,20 @@ BATCH = 256
 MAX_RETRIES = 3
 
 
+def client_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "api_key": settings.llm_api_key.get_secret_value(),
+        "base_url": settings.llm_base_url or None,
+        "timeout": settings.llm_timeout_seconds,
+        "max_retries": MAX_RETRIES,
+    }
+
+
 class OpenAIEmbedder:
     def __init__(self, settings: Settings) -> None:
         self.model = settings.llm_embedding_model
         self.name = f"openai:{self.model}"
-        self.client = openai.OpenAI(
-            api_key=settings.llm_api_key.get_secret_value(),
-            base_url=settings.llm_base_url or None,
-            timeout=settings.llm_timeout_seconds,
-            max_retries=MAX_RETRIES,
-        )
+        self.client = openai.OpenAI(**client_options(settings))
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         vectors: list[list[float]] = []
@@ -55,12 +59,7 @@ class OpenAIChat:
     def __init__(self, settings: Settings) -> None:
         self.model = settings.llm_chat_model
         self.name = f"openai:{self.model}"
-        self.client = openai.AsyncOpenAI(
-            api_key=settings.llm_api_key.get_secret_value(),
-            base_url=settings.llm_base_url or None,
-            timeout=settings.llm_timeout_seconds,
-            max_retries=MAX_RETRIES,
-        )
+        self.client = openai.AsyncOpenAI(**client_options(settings))
 
     async def structured(
         self, messages: list[dict[str, str]], *, schema_name: str, schema: dict[str, Any]
