@@ -146,6 +146,32 @@ class Settings(BaseSettings):
         le=200_000,
         description="Characters of page text sent to the chat model in one call.",
     )
+    llm_prompt_cost_per_million: float = Field(
+        default=0.15, ge=0, description="USD per million prompt tokens, for usage records."
+    )
+    llm_completion_cost_per_million: float = Field(
+        default=0.60, ge=0, description="USD per million completion tokens, for usage records."
+    )
+
+    twilio_account_sid: str = Field(
+        default="", description="Twilio account SID; empty: sandbox phone numbers (offline)."
+    )
+    twilio_auth_token: SecretStr = Field(
+        default=SecretStr(""), description="Twilio auth token (also verifies its webhooks)."
+    )
+    twilio_api_base_url: str = Field(
+        default="", description="Twilio API host to call instead of api.twilio.com (tests)."
+    )
+    twilio_subaccounts: bool = Field(
+        default=False, description="Give each business its own Twilio subaccount."
+    )
+    elevenlabs_api_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="ElevenLabs API key; empty: the built-in sandbox voices (offline).",
+    )
+    elevenlabs_base_url: str = Field(
+        default="", description="ElevenLabs API base URL (empty: ElevenLabs' own)."
+    )
 
     crawl_allow_private_networks: bool = Field(
         default=False,

@@ -13,7 +13,7 @@ from voice_platform.config import Settings
 from voice_platform.extract.model import batches_of, comparable, model_facts
 from voice_platform.extract.page import PageContent
 from voice_platform.knowledge.schemas import Method
-from voice_platform.providers.llm.base import ProviderError
+from voice_platform.providers.errors import ProviderError
 from voice_platform.providers.llm.openai_compat import OpenAIChat
 
 HOURS = PageContent(

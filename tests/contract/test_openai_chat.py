@@ -13,8 +13,8 @@ import pytest
 from tests.fakes.openai_server import FakeOpenAI, contract
 from voice_platform.config import Settings, get_settings
 from voice_platform.extract.model import SCHEMA, SCHEMA_NAME, Piece, messages_for
+from voice_platform.providers.errors import ProviderError
 from voice_platform.providers.llm import get_chat_model
-from voice_platform.providers.llm.base import ProviderError
 from voice_platform.providers.llm.openai_compat import OpenAIChat
 
 PAGE = Piece(

@@ -10,7 +10,8 @@ import pytest
 
 from tests.fakes.openai_server import FakeOpenAI, contract
 from voice_platform.config import Settings
-from voice_platform.providers.llm.base import DIMENSIONS, ProviderError
+from voice_platform.providers.errors import ProviderError
+from voice_platform.providers.llm.base import DIMENSIONS
 from voice_platform.providers.llm.openai_compat import OpenAIEmbedder
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from voice_platform.config import get_settings
-from voice_platform.providers.llm.base import ChatModel, Embedder, ProviderError
+from voice_platform.providers.errors import ProviderError
+from voice_platform.providers.llm.base import ChatModel, Embedder
 
 
 @lru_cache

@@ -8,10 +8,6 @@ from typing import Any, Protocol
 DIMENSIONS = 384
 
 
-class ProviderError(RuntimeError):
-    """The provider could not do it; the message says why, for the person who reads it."""
-
-
 class Embedder(Protocol):
     name: str
 

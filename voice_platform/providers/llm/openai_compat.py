@@ -10,7 +10,8 @@ import openai
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 from voice_platform.config import Settings
-from voice_platform.providers.llm.base import DIMENSIONS, ProviderError
+from voice_platform.providers.errors import ProviderError
+from voice_platform.providers.llm.base import DIMENSIONS
 
 BATCH = 256
 # The SDK retries connection errors, 408, 409, 429 and 5xx, waiting as Retry-After asks.
