@@ -29,11 +29,14 @@ from voice_platform.models import (
     KnowledgeRecord,
     Membership,
     PasswordReset,
+    PhoneNumber,
+    ProviderCredential,
     RefreshToken,
     Role,
     Tenant,
     User,
 )
+from voice_platform.services.credentials import encrypt
 from voice_platform.services.security import hash_password, hash_secret, issue_access_token
 
 PRINCIPALS = (
@@ -51,7 +54,7 @@ IDS = {
     name: uuid.uuid4()
     for name in (
         "tenant_a", "tenant_b", "owner", "admin", "member", "member2", "other_owner", "staff",
-        "impersonation", "invitation", "key_read", "key_target", "agent",
+        "impersonation", "invitation", "key_read", "key_target", "agent", "number",
     )
 }  # fmt: skip
 SECRETS = {
@@ -136,6 +139,24 @@ def seed() -> None:
                 agent_id=IDS["agent"], tenant_id=a, document=KnowledgeBase().model_dump(mode="json")
             )
         )
+        s.add(
+            PhoneNumber(
+                id=IDS["number"],
+                tenant_id=a,
+                provider="sandbox",
+                provider_sid="SB15125550100",
+                number="+15125550100",
+                friendly_name="(512) 555-0100",
+            )
+        )
+        s.add(
+            ProviderCredential(
+                tenant_id=a,
+                provider="elevenlabs",
+                secret=encrypt({"api_key": "sk-seeded-elevenlabs-key"}),
+                hint="sk-s…-key",
+            )
+        )
 
 
 def credentials() -> dict[str, str | None]:
@@ -193,6 +214,18 @@ def agent_route(status: int, *, write: bool = False) -> dict[str, int]:
 
 
 EMPTY_KB = KnowledgeBase().model_dump(mode="json")
+IN_TENANT = expect(200, anonymous=401, staff=403)  # the caller's own business, any member
+
+
+def in_tenant_write(status: int) -> dict[str, int]:
+    """The caller's own business, its owners and admins (and staff impersonating it)."""
+    return expect(status, anonymous=401, member=403, api_key_read=403, staff=403)
+
+
+OWNERS_ONLY = expect(200, anonymous=401, member=403, admin=403, api_key_read=403, staff=403)
+
+
+SANDBOX_VOICE = "sandbox-ava"
 PUBLIC = expect(200)
 STAFF_ONLY = expect(403, anonymous=401, staff=200)
 
@@ -307,6 +340,35 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any] | str | None, dict[str, int]]
         {"version": 1, "data": {"amenities": ["Free wifi"]}},
         agent_route(200, write=True),
     ),
+    ("GET", "/api/numbers"): (None, IN_TENANT),
+    ("GET", "/api/numbers/available"): (None, expect(200, anonymous=401, member=403, staff=403)),
+    ("POST", "/api/numbers"): ({"number": "+15125550150"}, in_tenant_write(201)),
+    ("PATCH", "/api/numbers/{number_id}"): (
+        {"forward_to": "+15125550199"},
+        agent_route(200, write=True),
+    ),
+    ("DELETE", "/api/numbers/{number_id}"): (None, agent_route(204, write=True)),
+    ("GET", "/api/voices"): (None, IN_TENANT),
+    ("POST", "/api/voices/preview"): ({"voice_id": SANDBOX_VOICE, "text": "Hello!"}, IN_TENANT),
+    ("POST", "/api/voices/design"): (
+        {"description": "A warm, friendly receptionist voice, calm and clear."},
+        in_tenant_write(200),
+    ),
+    ("POST", "/api/voices"): (
+        {"generated_voice_id": "unknown", "name": "Ava"},
+        in_tenant_write(422),
+    ),
+    ("GET", "/api/providers"): (None, expect(200, anonymous=401, member=403, staff=403)),
+    ("PUT", "/api/providers/{provider}/credentials"): (
+        {"api_key": "sk-a-new-elevenlabs-key"},
+        expect(200, anonymous=401, member=403, admin=403, api_key_read=403, staff=403),
+    ),
+    ("DELETE", "/api/providers/{provider}/credentials"): (
+        None,
+        expect(
+            204, anonymous=401, member=403, admin=403, api_key_read=403, staff=403, other_owner=404
+        ),
+    ),
 }
 
 PATH_VALUES = {
@@ -316,6 +378,8 @@ PATH_VALUES = {
     "key_id": IDS["key_target"],
     "agent_id": IDS["agent"],
     "category": "amenities",
+    "number_id": IDS["number"],
+    "provider": "elevenlabs",
 }
 
 

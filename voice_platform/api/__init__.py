@@ -10,7 +10,16 @@ from starlette.routing import compile_path
 
 from voice_platform import __version__
 from voice_platform.api.errors import ErrorResponse, error_response, install_error_handlers
-from voice_platform.api.routers import agents, auth, health, staff, tenants
+from voice_platform.api.routers import (
+    agents,
+    auth,
+    health,
+    numbers,
+    providers,
+    staff,
+    tenants,
+    voices,
+)
 from voice_platform.api.security import SecurityHeadersMiddleware
 from voice_platform.config import Settings, get_settings
 
@@ -50,6 +59,9 @@ def create_api(settings: Settings | None = None) -> FastAPI:
     api.include_router(tenants.router)
     api.include_router(staff.router)
     api.include_router(agents.router)
+    api.include_router(numbers.router)
+    api.include_router(voices.router)
+    api.include_router(providers.router)
 
     @api.api_route(
         "/{path:path}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -13,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from voice_platform.providers.errors import ProviderError
 from voice_platform.services.errors import RateLimited, ServiceError, Unauthorized
 
 log = structlog.get_logger(__name__)
@@ -78,8 +80,19 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(500, "Something went wrong on our side; it has been logged.")
 
 
+async def _provider_error(request: Request, exc: Exception) -> JSONResponse:
+    """A provider's refusal, in the same shape: the owner reads why (bad credentials, out of
+    credit, number taken), never a stack trace."""
+    assert isinstance(exc, ProviderError)
+    wait = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(max(1, round(wait)))} if wait else None
+    code = "provider_" + re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
+    return error_response(exc.status, exc.message, code=code, headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(ProviderError, _provider_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -24,6 +24,15 @@ from voice_platform.models.auth import (
     PasswordReset,
     RefreshToken,
 )
+from voice_platform.models.provider import (
+    CustomVoice,
+    LlmUsage,
+    PhoneNumber,
+    PhoneNumberBuy,
+    PhoneNumberPublic,
+    PhoneNumberUpdate,
+    ProviderCredential,
+)
 from voice_platform.models.tenant import Tenant, TenantCreate, TenantPublic, TenantUpdate
 from voice_platform.models.user import Membership, Role, User, UserPublic
 
@@ -39,14 +48,21 @@ __all__ = [
     "ApiKeyPublic",
     "ApiKeyScope",
     "AuditEntry",
+    "CustomVoice",
     "Impersonation",
     "Invitation",
     "InvitationPublic",
     "KnowledgeChunk",
     "KnowledgeRecord",
+    "LlmUsage",
     "Membership",
     "OutboxEmail",
     "PasswordReset",
+    "PhoneNumber",
+    "PhoneNumberBuy",
+    "PhoneNumberPublic",
+    "PhoneNumberUpdate",
+    "ProviderCredential",
     "RefreshToken",
     "Role",
     "Tenant",
