@@ -14,6 +14,7 @@ from voice_platform.pages.invite import InviteState, invite
 from voice_platform.pages.knowledge import KnowledgeState, knowledge_page
 from voice_platform.pages.login import LoginState, login
 from voice_platform.pages.not_found import not_found
+from voice_platform.pages.numbers import NumbersState, numbers_page
 from voice_platform.pages.outbox import OutboxState, outbox
 from voice_platform.pages.reset_password import ResetPasswordState, reset_password
 from voice_platform.pages.settings import SettingsState, settings
@@ -83,6 +84,12 @@ app.add_page(
     route="/api-keys",
     title="API keys · Voice Platform",
     on_load=[AuthState.require_login, ApiKeysState.load],
+)
+app.add_page(
+    numbers_page,
+    route="/numbers",
+    title="Phone numbers · Voice Platform",
+    on_load=[AuthState.require_login, NumbersState.load],
 )
 app.add_page(
     audit_log,

@@ -1,0 +1,51 @@
+"""Phone numbers and voices in a real browser, on the sandbox providers: search and buy a
+number, let an agent answer it, forward, release after a confirmation; on a phone too."""
+
+from __future__ import annotations
+
+import uuid
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import RunningApp, screenshot
+from tests.e2e.test_accounts import fits_phone, log_in
+from tests.e2e.test_agents import create_agent
+from voice_platform.services.seed import DEMO_OWNER_EMAIL, DEMO_PASSWORD
+
+
+def test_search_buy_assign_and_release_a_number(running_app: RunningApp, phone: Page) -> None:
+    base = running_app.url
+    log_in(phone, base, DEMO_OWNER_EMAIL, DEMO_PASSWORD)
+    name = f"Numbers {uuid.uuid4().hex[:6]}"
+    create_agent(phone, base, name)
+    phone.goto(f"{base}/numbers")
+    phone.fill("#area_code", "98")
+    phone.get_by_test_id("number-search").click()
+    expect(
+        phone.get_by_test_id("form-error").or_(phone.locator("text=three digits"))
+    ).to_be_visible()
+    phone.fill("#area_code", "919")
+    phone.get_by_test_id("number-search").click()
+    first = phone.get_by_test_id("available-number").first
+    expect(first).to_contain_text("(919) 555-01")
+    label = first.get_by_test_id("available-label").inner_text()
+    fits_phone(phone)
+    screenshot(phone, "numbers-search-phone")
+    first.get_by_test_id("number-buy").click()
+    expect(phone.get_by_test_id("numbers-notice")).to_contain_text("is yours")
+    card = phone.get_by_test_id("owned-number").filter(has_text=label)
+    expect(card).to_contain_text("No agent")
+    card.get_by_test_id("number-agent").select_option(label=name)
+    card.get_by_test_id("number-forward").fill("not a number")
+    card.get_by_test_id("number-save").click()
+    expect(card).to_contain_text("not a phone number")
+    card.get_by_test_id("number-forward").fill("+19195550199")
+    card.get_by_test_id("number-save").click()
+    expect(phone.get_by_test_id("numbers-notice")).to_contain_text("saved")
+    expect(card).to_contain_text("Answered by " + name)
+    fits_phone(phone)
+    screenshot(phone, "numbers-phone")
+    card.get_by_test_id("number-release").click()
+    phone.get_by_test_id("confirm-release").click()
+    expect(phone.get_by_test_id("numbers-notice")).to_contain_text("released")
+    expect(phone.get_by_test_id("owned-number").filter(has_text=label)).to_have_count(0)
