@@ -22,6 +22,7 @@ from voice_platform.pages.signup import SignupState, signup
 from voice_platform.pages.staff import StaffState, staff
 from voice_platform.pages.team import TeamState, team
 from voice_platform.state.auth import AuthState
+from voice_platform.state.voice_picker import VoicePickerState
 
 configure_logging()
 
@@ -59,7 +60,7 @@ app.add_page(
     agent_page,
     route="/agents/[agent_id]",
     title="Agent · Voice Platform",
-    on_load=[AuthState.require_login, AgentState.load],
+    on_load=[AuthState.require_login, AgentState.load, VoicePickerState.load],
 )
 app.add_page(
     knowledge_page,

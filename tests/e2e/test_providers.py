@@ -3,6 +3,7 @@ number, let an agent answer it, forward, release after a confirmation; on a phon
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from playwright.sync_api import Page, expect
@@ -49,3 +50,36 @@ def test_search_buy_assign_and_release_a_number(running_app: RunningApp, phone: 
     phone.get_by_test_id("confirm-release").click()
     expect(phone.get_by_test_id("numbers-notice")).to_contain_text("released")
     expect(phone.get_by_test_id("owned-number").filter(has_text=label)).to_have_count(0)
+
+
+def test_pick_preview_and_design_a_voice(running_app: RunningApp, desktop: Page) -> None:
+    base = running_app.url
+    log_in(desktop, base, DEMO_OWNER_EMAIL, DEMO_PASSWORD)
+    create_agent(desktop, base, f"Voices {uuid.uuid4().hex[:6]}")
+    picker = desktop.get_by_test_id("voice-picker")
+    expect(picker.get_by_test_id("voice-card").first).to_be_visible()
+    desktop.select_option("#voice_language", "es")
+    picker.get_by_test_id("voice-find").click()
+    cards = picker.get_by_test_id("voice-card")
+    expect(cards.first).to_contain_text("es")
+    cards.first.get_by_test_id("voice-play").click()
+    expect(picker.get_by_test_id("voice-audio")).to_have_attribute(
+        "src", re.compile(r"^data:audio/")
+    )
+    name = cards.first.locator("p").first.inner_text()
+    cards.first.get_by_test_id("voice-use").click()
+    expect(picker.get_by_test_id("voice-notice")).to_contain_text(name)
+    expect(cards.first).to_contain_text("In use")
+    screenshot(desktop, "voice-picker-desktop")
+
+    picker.get_by_test_id("voice-design-start").click()
+    expect(picker.get_by_test_id("voice-description")).not_to_have_value("")
+    picker.get_by_test_id("voice-design").click()
+    candidates = picker.get_by_test_id("voice-candidate")
+    expect(candidates).to_have_count(3)
+    candidates.nth(1).locator("input[name=name]").fill("Our front desk")
+    candidates.nth(1).get_by_test_id("voice-keep").click()
+    expect(picker.get_by_test_id("voice-notice")).to_contain_text("Our front desk is saved")
+    mine = cards.filter(has_text="Our front desk")
+    expect(mine).to_contain_text("Designed")
+    expect(mine).to_contain_text("In use")

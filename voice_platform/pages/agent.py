@@ -26,12 +26,14 @@ from voice_platform.components.forms import (
     time_zone_select,
 )
 from voice_platform.components.layout import template
+from voice_platform.components.voice_picker import voice_picker
 from voice_platform.models import AfterHours, Agent, AgentUpdate, VoiceSettings
 from voice_platform.services import agents
 from voice_platform.services.errors import NotFound, ServiceError
 from voice_platform.services.principal import Principal
 from voice_platform.state.agent_scope import run_for_agent
 from voice_platform.state.auth import form_errors
+from voice_platform.state.voice_picker import VoicePickerState
 
 T = TypeVar("T")
 AFTER_HOURS = [
@@ -115,6 +117,8 @@ class AgentState(rx.State):
     async def save(self, form: dict[str, Any]) -> AsyncIterator[None]:
         self.errors = {}
         self.notice = ""
+        # The voice itself is chosen (and saved) in the voice picker.
+        picked = (await self.get_state(VoicePickerState)).current
         try:
             changes = AgentUpdate(
                 name=str(form.get("name", "")).strip(),
@@ -126,7 +130,7 @@ class AgentState(rx.State):
                 after_hours=AfterHours(str(form.get("after_hours", "take_message"))),
                 voice=VoiceSettings.model_validate(
                     {
-                        "voice_id": str(form.get("voice_id", "")).strip() or None,
+                        "voice_id": picked or None,
                         "model": str(form.get("model", "")).strip() or "flash_v2_5",
                         "speed": form.get("speed") or 1.0,
                         "stability": form.get("stability") or 0.5,
@@ -301,19 +305,9 @@ def agent_form() -> rx.Component:
                 control_id="after_hours",
                 hint="What the receptionist does when the business is closed.",
             ),
-            rx.heading("Voice", size="3", as_="h3", padding_top="var(--space-2)"),
+            rx.heading("How the voice speaks", size="3", as_="h3", padding_top="var(--space-2)"),
+            muted("Choose the voice itself in the Voice section below."),
             rx.grid(
-                field(
-                    "Voice id",
-                    text_input(
-                        "voice_id",
-                        control_id="voice_id",
-                        default_value=AgentState.agent["voice_id"],
-                        disabled=read_only,
-                    ),
-                    AgentState.errors.get("voice_id", ""),
-                    control_id="voice_id",
-                ),
                 field(
                     "Model",
                     text_input(
@@ -487,6 +481,7 @@ def agent_page() -> rx.Component:
                         form_error(AgentState.errors.get("", "")),
                         success_message(AgentState.notice, testid="agent-notice"),
                         section("Settings", agent_form()),
+                        section("Voice", voice_picker(), testid="agent-voice"),
                         delete_dialog(),
                         spacing="5",
                         width="100%",
