@@ -31,7 +31,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     REFLEX_USE_SYSTEM_BUN=1 REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=false \
     HOST=0.0.0.0 PORT=3000 DATA_DIR=/app/.data
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends nodejs unzip \
+    && apt-get install -y --no-install-recommends nodejs unzip espeak-ng \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --create-home --home-dir /home/voice voice
 COPY --from=build /venv /venv

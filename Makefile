@@ -22,7 +22,7 @@ run: $(VENV)/.installed $(BUN)
 dev: $(VENV)/.installed $(BUN)
 	$(BIN)/voice-platform up --dev
 
-test: $(VENV)/.installed-dev $(BUN) /usr/bin/chromium lint typecheck
+test: $(VENV)/.installed-dev $(BUN) /usr/bin/chromium /usr/bin/espeak-ng lint typecheck
 	$(BIN)/pytest --cov --cov-report=term --cov-report=xml
 
 lint: $(VENV)/.installed-dev
@@ -70,6 +70,11 @@ $(BUN):
 /usr/bin/chromium:
 	$(SUDO) apt-get update -q
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+
+# Debian's espeak-ng: the sandbox voices speak their previews with it (tests hear them).
+/usr/bin/espeak-ng:
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q espeak-ng || \
+		{ $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q espeak-ng; }
 
 clean:
 	rm -rf .web .states test-results .coverage coverage.xml .pytest_cache .mypy_cache .ruff_cache
