@@ -22,6 +22,7 @@ from voice_platform.pages.signup import SignupState, signup
 from voice_platform.pages.staff import StaffState, staff
 from voice_platform.pages.team import TeamState, team
 from voice_platform.state.auth import AuthState
+from voice_platform.state.provider_accounts import ProviderAccountsState
 from voice_platform.state.voice_picker import VoicePickerState
 
 configure_logging()
@@ -72,7 +73,7 @@ app.add_page(
     settings,
     route="/settings",
     title="Settings · Voice Platform",
-    on_load=[AuthState.require_login, SettingsState.load],
+    on_load=[AuthState.require_login, SettingsState.load, ProviderAccountsState.load],
 )
 app.add_page(
     team,

@@ -9,7 +9,7 @@ import uuid
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import RunningApp, screenshot
-from tests.e2e.test_accounts import fits_phone, log_in
+from tests.e2e.test_accounts import fits_phone, log_in, sign_up, unique_email
 from tests.e2e.test_agents import create_agent
 from voice_platform.services.seed import DEMO_OWNER_EMAIL, DEMO_PASSWORD
 
@@ -83,3 +83,26 @@ def test_pick_preview_and_design_a_voice(running_app: RunningApp, desktop: Page)
     mine = cards.filter(has_text="Our front desk")
     expect(mine).to_contain_text("Designed")
     expect(mine).to_contain_text("In use")
+
+
+def test_an_owner_uses_their_own_provider_account(running_app: RunningApp, phone: Page) -> None:
+    base = running_app.url
+    sign_up(phone, base, "Own Accounts Ltd", unique_email("accounts"))
+    phone.goto(f"{base}/settings")
+    sources = phone.get_by_test_id("provider-source")
+    expect(sources).to_have_count(3)
+    expect(sources.nth(1)).to_contain_text("sandbox")
+    twilio = phone.get_by_test_id("account-twilio")
+    twilio.locator("#twilio_account_sid").fill("AC0123456789")
+    twilio.get_by_test_id("save-twilio").click()
+    expect(twilio).to_contain_text("Enter the auth token")
+    eleven = phone.get_by_test_id("account-elevenlabs")
+    eleven.locator("#elevenlabs_api_key").fill("sk-our-own-elevenlabs-key")
+    eleven.get_by_test_id("save-elevenlabs").click()
+    expect(phone.get_by_test_id("accounts-notice")).to_contain_text("sk-o…-key")
+    expect(sources.nth(1)).to_contain_text("your own account")
+    fits_phone(phone)
+    screenshot(phone, "provider-accounts-phone")
+    eleven.get_by_test_id("remove-elevenlabs").click()
+    expect(phone.get_by_test_id("accounts-notice")).to_contain_text("no longer used")
+    expect(sources.nth(1)).to_contain_text("sandbox")

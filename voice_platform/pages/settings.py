@@ -22,6 +22,7 @@ from voice_platform.components.forms import (
     time_zone_select,
 )
 from voice_platform.components.layout import template
+from voice_platform.components.provider_accounts import provider_accounts
 from voice_platform.db import tenant_session
 from voice_platform.models import Tenant, TenantUpdate
 from voice_platform.services import tenants
@@ -219,6 +220,7 @@ def settings() -> rx.Component:
                         spacing="1",
                     ),
                     settings_form(),
+                    provider_accounts(),
                     spacing="5",
                     width="100%",
                 ),
