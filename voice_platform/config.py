@@ -162,9 +162,6 @@ class Settings(BaseSettings):
     twilio_api_base_url: str = Field(
         default="", description="Twilio API host to call instead of api.twilio.com (tests)."
     )
-    twilio_subaccounts: bool = Field(
-        default=False, description="Give each business its own Twilio subaccount."
-    )
     elevenlabs_api_key: SecretStr = Field(
         default=SecretStr(""),
         description="ElevenLabs API key; empty: the built-in sandbox voices (offline).",
