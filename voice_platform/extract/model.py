@@ -21,7 +21,8 @@ from pydantic import BaseModel, ValidationError
 from voice_platform.extract.page import PageContent, clean
 from voice_platform.extract.sections import render
 from voice_platform.knowledge.schemas import CATEGORY_NAMES, Fact, Method, Provenance
-from voice_platform.providers.llm.base import ChatModel, ProviderError
+from voice_platform.providers.errors import ProviderError
+from voice_platform.providers.llm.base import ChatModel
 
 log = structlog.get_logger(__name__)
 

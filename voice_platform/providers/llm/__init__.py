@@ -1,12 +1,25 @@
-"""Language-model capabilities: embeddings for retrieval, structured chat for extraction."""
+"""Language-model capabilities: embeddings for retrieval, structured chat for extraction,
+conversation (whole or streamed, with tools) for calls."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from voice_platform.config import get_settings
+from voice_platform.config import Settings, get_settings
 from voice_platform.providers.errors import ProviderError
-from voice_platform.providers.llm.base import ChatModel, Embedder
+from voice_platform.providers.llm.base import (
+    ChatModel,
+    Completion,
+    Embedder,
+    StreamEnd,
+    StreamEvent,
+    TextDelta,
+    Tool,
+    ToolCall,
+    Usage,
+    assistant_message,
+    tool_message,
+)
 
 
 @lru_cache
@@ -35,4 +48,33 @@ def get_chat_model() -> ChatModel | None:
     return OpenAIChat(settings)
 
 
-__all__ = ["ChatModel", "Embedder", "ProviderError", "get_chat_model", "get_embedder"]
+def get_chat(settings: Settings | None = None) -> ChatModel:
+    """The model that answers callers: the OpenAI-compatible one when LLM_API_KEY is set,
+    else the offline engine (retrieval and templates). Not cached, as get_chat_model."""
+    settings = settings or get_settings()
+    if settings.llm_api_key.get_secret_value():
+        from voice_platform.providers.llm.openai_compat import OpenAIChat
+
+        return OpenAIChat(settings)
+    from voice_platform.providers.llm.sandbox import LocalChat
+
+    return LocalChat()
+
+
+__all__ = [
+    "ChatModel",
+    "Completion",
+    "Embedder",
+    "ProviderError",
+    "StreamEnd",
+    "StreamEvent",
+    "TextDelta",
+    "Tool",
+    "ToolCall",
+    "Usage",
+    "assistant_message",
+    "get_chat",
+    "get_chat_model",
+    "get_embedder",
+    "tool_message",
+]
