@@ -359,6 +359,7 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any] | str | None, dict[str, int]]
         in_tenant_write(404),
     ),
     ("GET", "/api/providers"): (None, in_tenant_write(200)),
+    ("GET", "/api/providers/usage"): (None, in_tenant_write(200)),
     ("PUT", "/api/providers/{provider}/credentials"): (
         {"api_key": "sk-a-new-openai-key"},
         expect(200, anonymous=401, member=403, admin=403, api_key_read=403, staff=403),

@@ -6,11 +6,13 @@ from __future__ import annotations
 import uuid
 from functools import lru_cache
 
+from pydantic import SecretStr
 from sqlmodel import Session, col, select
 
 from voice_platform.config import Settings, get_settings
 from voice_platform.db import platform_session
 from voice_platform.models import PhoneNumber
+from voice_platform.providers.llm import ChatModel, get_chat
 from voice_platform.providers.phone.base import PhoneProvider
 from voice_platform.providers.phone.sandbox import SandboxPhone
 from voice_platform.providers.voice.base import VoiceProvider
@@ -99,3 +101,18 @@ def sources(
         else:
             found[capability] = {"provider": "sandbox", "source": "sandbox", "hint": ""}
     return found
+
+
+def chat_for(session: Session, tenant_id: uuid.UUID, settings: Settings | None = None) -> ChatModel:
+    """The business's own OpenAI-compatible account if it has one, else the platform's,
+    else the offline engine."""
+    settings = settings or get_settings()
+    own = secret_for(session, tenant_id, Provider.OPENAI)
+    if own:
+        settings = settings.model_copy(
+            update={
+                "llm_api_key": SecretStr(own["api_key"]),
+                "llm_base_url": own.get("base_url", ""),
+            }
+        )
+    return get_chat(settings)

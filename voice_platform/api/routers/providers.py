@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel
 
 from voice_platform.api.deps import PrincipalDep
 from voice_platform.db import tenant_session
-from voice_platform.services import credentials, providers
+from voice_platform.services import credentials, providers, usage
 from voice_platform.services.credentials import Provider
 from voice_platform.services.principal import require_tenant
 
@@ -19,6 +21,14 @@ class SourceOut(BaseModel):
     provider: str
     source: str
     hint: str
+
+
+class UsageOut(BaseModel):
+    purpose: str
+    calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
 
 
 class SavedOut(BaseModel):
@@ -37,6 +47,30 @@ def sources(principal: PrincipalDep) -> dict[str, SourceOut]:
     with tenant_session(tenant_id) as s:
         found = providers.sources(s, principal=principal, tenant_id=tenant_id)
     return {capability: SourceOut(**value) for capability, value in found.items()}
+
+
+@router.get(
+    "/usage",
+    response_model=list[UsageOut],
+    summary="Language-model calls, tokens and cost per purpose over the last days",
+    description="**Auth:** the business's owners and admins.",
+)
+def usage_totals(
+    principal: PrincipalDep, days: Annotated[int, Query(ge=1, le=366)] = 30
+) -> list[UsageOut]:
+    tenant_id = require_tenant(principal)
+    with tenant_session(tenant_id) as s:
+        found = usage.totals(s, principal=principal, tenant_id=tenant_id, days=days)
+    return [
+        UsageOut(
+            purpose=t.purpose,
+            calls=t.calls,
+            prompt_tokens=t.prompt_tokens,
+            completion_tokens=t.completion_tokens,
+            cost_usd=float(t.cost_usd),
+        )
+        for t in found
+    ]
 
 
 @router.put(
