@@ -15,3 +15,19 @@ async def heartbeat(ctx: dict[str, Any]) -> float:
     now = time.time()
     await ctx["redis"].set(HEARTBEAT_KEY, str(now), ex=HEARTBEAT_TTL_SECONDS)
     return now
+
+
+async def create_agent(ctx: dict[str, Any], agent_id: str, tenant_id: str) -> str:
+    """Create (or resume creating) an agent from its website; see creation/pipeline.py."""
+    import uuid
+
+    from voice_platform.creation.pipeline import run_job
+    from voice_platform.providers.llm import get_embedder
+
+    status = await run_job(
+        uuid.UUID(agent_id),
+        uuid.UUID(tenant_id),
+        settings=ctx["settings"],
+        embedder=get_embedder(),
+    )
+    return status.value

@@ -10,7 +10,7 @@ from arq.connections import RedisSettings
 
 from voice_platform.config import get_settings
 from voice_platform.logs import configure_logging
-from workers.jobs import heartbeat
+from workers.jobs import create_agent, heartbeat
 
 # One connection pool for every job that calls out (crawling, provider APIs, webhooks).
 HTTP_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
@@ -45,7 +45,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [heartbeat]
+    functions: ClassVar[list[Any]] = [heartbeat, create_agent]
     cron_jobs: ClassVar[list[Any]] = [
         cron(heartbeat, second=heartbeat_seconds(), run_at_startup=False, unique=True)
     ]
@@ -53,3 +53,6 @@ class WorkerSettings:
     on_shutdown = shutdown
     redis_settings = redis_settings()
     health_check_interval = 30
+    # A creation reads a site, calls providers and sorts facts; a worker that dies mid-job
+    # leaves it queued, and the next one resumes it once this has passed.
+    job_timeout = 600

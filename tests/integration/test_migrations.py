@@ -45,7 +45,7 @@ def test_downgrade_to_base_and_back(db: Servers) -> None:
     migrations.downgrade("base")
     dispose_engines()
     assert "tenants" not in inspect(owner_engine()).get_table_names()
-    assert migrations.pending(owner_url(get_settings())) == ["0004", "0003", "0002", "0001"]
+    assert migrations.pending(owner_url(get_settings())) == ["0005", "0004", "0003", "0002", "0001"]
     migrations.upgrade()
     dispose_engines()
     assert "tenants" in inspect(owner_engine()).get_table_names()

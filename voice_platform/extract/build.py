@@ -332,6 +332,20 @@ async def build_kb(
             progress("reading pages", state.fetched, state.fetched + state.queued)
 
     result = await crawl(url, limits=limits, allow_private=allow_private, progress=crawled)
+    built = await kb_from_crawl(result, embedder, chat=chat, progress=progress)
+    built.seconds = time.monotonic() - started
+    return built
+
+
+async def kb_from_crawl(
+    result: CrawlResult,
+    embedder: Embedder,
+    *,
+    chat: ChatModel | None = None,
+    progress: ProgressCallback | None = None,
+) -> BuildResult:
+    """The knowledge base of pages already read (see build_kb)."""
+    started = time.monotonic()
     archive = archived_pages(result)
     current = [page for page in result.pages if page.url not in archive]
     contents: list[PageContent] = []

@@ -24,6 +24,14 @@ from voice_platform.models.auth import (
     PasswordReset,
     RefreshToken,
 )
+from voice_platform.models.creation import (
+    CreationEvent,
+    CreationJob,
+    CreationOptions,
+    CreationStart,
+    JobStatus,
+    StepStatus,
+)
 from voice_platform.models.provider import (
     CustomVoice,
     LlmUsage,
@@ -48,10 +56,15 @@ __all__ = [
     "ApiKeyPublic",
     "ApiKeyScope",
     "AuditEntry",
+    "CreationEvent",
+    "CreationJob",
+    "CreationOptions",
+    "CreationStart",
     "CustomVoice",
     "Impersonation",
     "Invitation",
     "InvitationPublic",
+    "JobStatus",
     "KnowledgeChunk",
     "KnowledgeRecord",
     "LlmUsage",
@@ -65,6 +78,7 @@ __all__ = [
     "ProviderCredential",
     "RefreshToken",
     "Role",
+    "StepStatus",
     "Tenant",
     "TenantCreate",
     "TenantPublic",
