@@ -24,6 +24,8 @@ from voice_platform.models import (
     Agent,
     ApiKey,
     ApiKeyScope,
+    CreationEvent,
+    CreationJob,
     Impersonation,
     Invitation,
     KnowledgeRecord,
@@ -137,6 +139,21 @@ def seed() -> None:
         s.add(
             KnowledgeRecord(
                 agent_id=IDS["agent"], tenant_id=a, document=KnowledgeBase().model_dump(mode="json")
+            )
+        )
+        s.add(
+            CreationJob(
+                agent_id=IDS["agent"],
+                tenant_id=a,
+                url="https://alpha.example/",
+                status="failed",
+                steps={"crawl": {"status": "failed", "attempts": 3}},
+                error="Crawl failed: the site did not answer",
+            )
+        )
+        s.add(
+            CreationEvent(
+                agent_id=IDS["agent"], tenant_id=a, step="done", percent=100, message="Failed"
             )
         )
         s.add(
@@ -340,6 +357,11 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any] | str | None, dict[str, int]]
         {"version": 1, "data": {"amenities": ["Free wifi"]}},
         agent_route(200, write=True),
     ),
+    ("POST", "/api/agents/from-website"): ({"url": "https://example.com"}, in_tenant_write(201)),
+    ("GET", "/api/agents/{agent_id}/creation"): (None, agent_route(200)),
+    ("GET", "/api/agents/{agent_id}/creation/events"): (None, agent_route(200)),
+    ("POST", "/api/agents/{agent_id}/creation/retry"): (None, agent_route(202, write=True)),
+    ("POST", "/api/agents/{agent_id}/creation/cancel"): (None, agent_route(409, write=True)),
     ("GET", "/api/numbers"): (None, IN_TENANT),
     ("GET", "/api/numbers/available"): (None, in_tenant_write(200)),
     ("POST", "/api/numbers"): ({"number": "+15125550150"}, in_tenant_write(201)),

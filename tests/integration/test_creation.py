@@ -4,12 +4,15 @@ offline on the sandbox providers ends with an active agent, its knowledge and it
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from tests.integration.accounts_helpers import bearer, client, sign_up
 from tests.integration.test_crawler import serve
 from tests.integration.test_knowledge import new_tenant
 from tests.integration.test_numbers import tid
@@ -29,6 +32,12 @@ from voice_platform.services import creation, knowledge
 from voice_platform.services.principal import Principal
 
 pytestmark = pytest.mark.usefixtures("db")
+
+
+@pytest.fixture
+def owner_api() -> tuple[TestClient, dict[str, str]]:
+    api = client()
+    return api, bearer(sign_up(api)["access_token"])
 
 
 def start(owner: Principal, url: str, **options: object) -> uuid.UUID:
@@ -107,3 +116,42 @@ def test_cancel_stops_between_steps_and_rolls_back() -> None:
         assert s.get(Agent, agent_id).status is AgentStatus.FAILED  # type: ignore[union-attr]
     with platform_session("test") as s:
         assert s.exec(select(PhoneNumber)).all() == []
+
+
+def test_the_api_starts_a_creation_and_streams_its_progress(
+    owner_api: tuple[TestClient, dict[str, str]], tmp_path: Path
+) -> None:
+    api, headers = owner_api
+    bad = api.post("/api/agents/from-website", json={"url": "not a site"}, headers=headers)
+    assert bad.status_code == 422
+    assert "website" in bad.json()["error"]["message"]
+    for url, _ in serve("rapid-rooter-plumbing", tmp_path):
+        body = {"url": url, "options": {"area_code": "614", "allow_private_networks": True}}
+        started = api.post("/api/agents/from-website", json=body, headers=headers)
+        assert started.status_code == 201, started.text
+        agent = started.json()
+        assert agent["status"] == "creating"
+        again = api.post(f"/api/agents/{agent['id']}/creation/retry", headers=headers)
+        assert again.status_code == 409  # only a failed or cancelled one is retried
+        me = api.get("/api/auth/me", headers=headers).json()
+        tenant = uuid.UUID(me["tenant_id"])
+        status = asyncio.run(
+            run_job(
+                uuid.UUID(agent["id"]),
+                tenant,
+                settings=get_settings(),
+                embedder=get_embedder(),
+                backoff=0,
+            )
+        )
+        assert status is JobStatus.SUCCEEDED
+    with api.stream("GET", f"/api/agents/{agent['id']}/creation/events", headers=headers) as sse:
+        assert sse.headers["content-type"].startswith("text/event-stream")
+        lines = [line for line in sse.iter_lines() if line.startswith("data: ")]
+    events = [json.loads(line.removeprefix("data: ")) for line in lines]
+    assert events[0]["step"] == "start"
+    assert events[-1] == {**events[-1], "step": "done", "message": "Active"}
+    progress = api.get(f"/api/agents/{agent['id']}/creation", headers=headers).json()
+    assert progress["status"] == "succeeded"
+    assert progress["steps"]["number"]["result"]["number"].startswith("+1614555")
+    assert api.get(f"/api/agents/{agent['id']}", headers=headers).json()["status"] == "active"

@@ -13,6 +13,7 @@ from voice_platform.api.errors import ErrorResponse, error_response, install_err
 from voice_platform.api.routers import (
     agents,
     auth,
+    creation,
     health,
     numbers,
     providers,
@@ -58,6 +59,7 @@ def create_api(settings: Settings | None = None) -> FastAPI:
     api.include_router(auth.invitations)
     api.include_router(tenants.router)
     api.include_router(staff.router)
+    api.include_router(creation.router)
     api.include_router(agents.router)
     api.include_router(numbers.router)
     api.include_router(voices.router)
