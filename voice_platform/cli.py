@@ -298,5 +298,92 @@ def kb_build(
         console.print(f"{len(result.kb.conflicts)} disagreement(s) flagged for review.")
 
 
+@app.command()
+def create(
+    url: Annotated[str, typer.Argument(help="The business's website.")],
+    tenant: Annotated[str, typer.Option(help="The business's slug.")] = "demo",
+    area_code: Annotated[str | None, typer.Option(help="Area code of the phone number.")] = None,
+    allow_private_networks: Annotated[
+        bool, typer.Option("--allow-private-networks", help="Allow loopback and private addresses.")
+    ] = False,
+) -> None:
+    """Create an agent from a website (crawl, knowledge, voice, number, activate), with a
+    progress bar; prints the agent's id. Runs here, with the database `up` serves."""
+    import asyncio
+    import time
+
+    from pydantic import ValidationError
+    from rich.progress import BarColumn, Progress, TextColumn
+    from sqlmodel import select
+
+    from voice_platform.creation.pipeline import run_job
+    from voice_platform.creation.progress import events_since
+    from voice_platform.db import platform_session, tenant_session
+    from voice_platform.models import Agent, CreationOptions, CreationStart, JobStatus, Role, Tenant
+    from voice_platform.providers.llm import get_embedder
+    from voice_platform.services import creation
+    from voice_platform.services.errors import ServiceError
+    from voice_platform.services.principal import Principal
+
+    settings = database_or_exit()
+    with platform_session("cli creates an agent") as session:
+        found = session.exec(select(Tenant).where(Tenant.slug == tenant)).first()
+    if found is None:
+        console.print(
+            f"[red]No business with the slug {tenant!r} (see `voice-platform tenants`)[/red]"
+        )
+        raise typer.Exit(1)
+    owner = Principal(tenant_id=found.id, role=Role.OWNER, user_id=None)
+    try:
+        options = CreationOptions(
+            area_code=area_code, allow_private_networks=allow_private_networks
+        )
+        with tenant_session(found.id) as session:
+            agent = creation.start(
+                session,
+                principal=owner,
+                tenant_id=found.id,
+                data=CreationStart(url=url, options=options),
+            )
+            agent_id = agent.id
+    except ValidationError as exc:
+        console.print(f"[red]{exc.errors()[0]['msg']}[/red]")
+        raise typer.Exit(1) from None
+    except ServiceError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from None
+
+    async def create_and_watch() -> JobStatus:
+        job = asyncio.create_task(
+            run_job(agent_id, found.id, settings=settings, embedder=get_embedder())
+        )
+        last = 0
+        with Progress(
+            TextColumn("{task.description:<40}"), BarColumn(), console=console, transient=True
+        ) as bar:
+            task = bar.add_task("starting", total=100)
+            while True:
+                for event in await asyncio.to_thread(events_since, found.id, agent_id, last):
+                    last = event.id or last
+                    bar.update(task, description=event.message[:40], completed=event.percent)
+                if job.done():
+                    return job.result()
+                await asyncio.sleep(0.2)
+
+    started = time.monotonic()
+    outcome = asyncio.run(create_and_watch())
+    print(agent_id)
+    with tenant_session(found.id) as session:
+        made = session.get(Agent, agent_id)
+    if outcome is not JobStatus.SUCCEEDED or made is None:
+        reason = made.status_reason if made else "the agent is gone"
+        console.print(f"[red]Not created: {reason}[/red]")
+        raise typer.Exit(1)
+    console.print(
+        f"{made.name} is active on {made.phone_number} "
+        f"(created in {time.monotonic() - started:.1f} s)"
+    )
+
+
 if __name__ == "__main__":
     app()

@@ -26,6 +26,7 @@ from voice_platform.models import (
     CreationStart,
     JobStatus,
     PhoneNumber,
+    Tenant,
 )
 from voice_platform.providers.llm import get_embedder
 from voice_platform.services import creation, knowledge
@@ -155,3 +156,26 @@ def test_the_api_starts_a_creation_and_streams_its_progress(
     assert progress["status"] == "succeeded"
     assert progress["steps"]["number"]["result"]["number"].startswith("+1614555")
     assert api.get(f"/api/agents/{agent['id']}", headers=headers).json()["status"] == "active"
+
+
+def test_the_command_line_creates_an_agent_with_a_progress_bar(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from voice_platform.cli import app
+
+    owner = new_tenant("Fade")
+    with platform_session("test") as s:
+        slug = s.get(Tenant, tid(owner)).slug  # type: ignore[union-attr]
+    runner = CliRunner()
+    refused = runner.invoke(app, ["create", "ftp://nowhere", "--tenant", slug])
+    assert refused.exit_code == 1
+    assert "website" in refused.output
+    assert runner.invoke(app, ["create", "https://x.example", "--tenant", "nobody"]).exit_code == 1
+    for url, _ in serve("fade-and-fringe-salon", tmp_path):
+        result = runner.invoke(
+            app,
+            ["create", url, "--tenant", slug, "--area-code", "828", "--allow-private-networks"],
+        )
+    assert result.exit_code == 0, result.output
+    assert "Fade & Fringe" in result.output
+    assert "is active on +1828555" in result.output
