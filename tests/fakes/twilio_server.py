@@ -14,7 +14,8 @@ State: the numbers for sale (`available`, fictional 555-01xx numbers) and the nu
 account bought (`owned`: account SID -> number SID -> resource).
 
 Knobs: `latency` (seconds before answering), `fail_next` (statuses to answer before doing
-anything, e.g. [429, 500]; 429 carries `retry_after`), `fail_next_after_work` (do the work,
+anything, e.g. [429, 500]; 429 carries `retry_after`; `fail_next_purchase` only for buying a
+number), `fail_next_after_work` (do the work,
 then answer these statuses: an answer lost on the way back), `malformed` (successful answers
 of the wrong shape), `unavailable` (numbers someone else just bought: buying one answers 400
 code 21422), `trial` (a trial account may own one number: the second answers 400 code 21404),
@@ -213,6 +214,7 @@ class FakeTwilio:
     fail_next: list[int] = field(default_factory=list)
     retry_after: int = 0
     fail_next_after_work: list[int] = field(default_factory=list)
+    fail_next_purchase: list[int] = field(default_factory=list)
     malformed: bool = False
     unavailable: set[str] = field(default_factory=set)
     trial: bool = False
@@ -413,8 +415,11 @@ class FakeTwilio:
     def answer(self, exchange: Exchange) -> Answer:
         """Authenticate, route, check the parameters against the contract, and do the work."""
         time.sleep(self.latency)
+        buying = exchange.method == "POST" and bool(NUMBERS_PATH.match(exchange.path))
         with self.lock:
             status = self.fail_next.pop(0) if self.fail_next else None
+            if status is None and buying and self.fail_next_purchase:
+                status = self.fail_next_purchase.pop(0)
         if status is not None:
             headers = {"Retry-After": str(self.retry_after)} if status == 429 else {}
             return status, error_body(status, "Fake failure, as asked."), headers

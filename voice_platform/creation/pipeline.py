@@ -458,7 +458,11 @@ class Run:
             ).first()
             if row is not None:
                 numbers.release(
-                    session, principal=self.principal, tenant_id=self.tenant_id, number_id=row.id
+                    session,
+                    principal=self.principal,
+                    tenant_id=self.tenant_id,
+                    number_id=row.id,
+                    provider=providers.phone_for(session, self.tenant_id, self.settings),
                 )
 
         try:
