@@ -38,6 +38,7 @@ bench: $(VENV)/.installed $(BUN)
 	$(BIN)/python -m benchmarks.retrieval
 	$(BIN)/python -m benchmarks.crawl
 	$(BIN)/python -m benchmarks.kb_quality
+	$(BIN)/python -m benchmarks.creation
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

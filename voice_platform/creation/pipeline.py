@@ -386,12 +386,15 @@ class Run:
                 session,
                 principal=self.principal,
                 tenant_id=self.tenant_id,
-                query=NumberQuery(area_code=area, limit=5),
+                query=NumberQuery(area_code=area, limit=20),
                 provider=provider,
             )
-            if not choices:
+            # The provider knows what it sells, not what the platform already records.
+            taken = providers.taken_numbers([c.number for c in choices])
+            free = [c for c in choices if c.number not in taken]
+            if not free:
                 raise StepFailed("number", f"No numbers are available in area code {area}")
-            return {"choice": choices[0].number}
+            return {"choice": free[0].number}
 
         def adopt(session: Session, provider_name: str, owned: Any) -> dict[str, str]:
             row = PhoneNumber(
