@@ -8,6 +8,7 @@ from voice_platform.pages.agent import AgentState, agent_page
 from voice_platform.pages.agents import AgentsState, agents_page
 from voice_platform.pages.api_keys import ApiKeysState, api_keys_page
 from voice_platform.pages.audit import AuditState, audit_log
+from voice_platform.pages.create import create_page, creation_page
 from voice_platform.pages.forgot_password import ForgotPasswordState, forgot_password
 from voice_platform.pages.home import HomeState, home
 from voice_platform.pages.invite import InviteState, invite
@@ -22,6 +23,7 @@ from voice_platform.pages.signup import SignupState, signup
 from voice_platform.pages.staff import StaffState, staff
 from voice_platform.pages.team import TeamState, team
 from voice_platform.state.auth import AuthState
+from voice_platform.state.create_wizard import CreateWizardState, CreationProgressState
 from voice_platform.state.provider_accounts import ProviderAccountsState
 from voice_platform.state.voice_picker import VoicePickerState
 
@@ -56,6 +58,18 @@ app.add_page(
     route="/agents",
     title="Agents · Voice Platform",
     on_load=[AuthState.require_login, AgentsState.load],
+)
+app.add_page(
+    create_page,
+    route="/agents/new",
+    title="New agent · Voice Platform",
+    on_load=[AuthState.require_login, CreateWizardState.load],
+)
+app.add_page(
+    creation_page,
+    route="/agents/[agent_id]/creating",
+    title="Creating an agent · Voice Platform",
+    on_load=[AuthState.require_login, CreationProgressState.load],
 )
 app.add_page(
     agent_page,

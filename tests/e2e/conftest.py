@@ -49,6 +49,8 @@ def start_app(data_dir: Path, log: Path) -> RunningApp:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(DATA_DIR=str(data_dir), PORT=str(port), HOST="127.0.0.1")
+    # The corpus sites the creation tests read are served on loopback.
+    env.update(CRAWL_ALLOW_PRIVATE_NETWORKS="true")
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "voice_platform.cli", "up"],

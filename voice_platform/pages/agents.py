@@ -270,7 +270,11 @@ def agent_card(agent: Any) -> rx.Component:
             height="100%",
             _hover={"background": rx.color("gray", 3)},
         ),
-        href="/agents/" + agent["id"],
+        href=rx.cond(
+            (agent["status"] == "creating") | (agent["status"] == "failed"),
+            "/agents/" + agent["id"] + "/creating",
+            "/agents/" + agent["id"],
+        ),
         underline="none",
         color_scheme="gray",
         high_contrast=True,
@@ -291,10 +295,16 @@ def empty_state() -> rx.Component:
                         "An agent answers your business's phone: it knows your hours, services "
                         "and prices, takes messages and transfers calls to you."
                     ),
+                    rx.link(
+                        rx.button(rx.icon("globe", size=16), "Create your first agent", size="3"),
+                        href="/agents/new",
+                        data_testid="empty-create-from-website",
+                    ),
+                    muted("From your website, in a minute or two."),
                     rx.button(
-                        rx.icon("plus", size=16),
-                        "Create your first agent",
-                        size="3",
+                        "or create one by hand",
+                        variant="ghost",
+                        size="2",
                         on_click=AgentsState.open_form,
                         data_testid="empty-create-agent",
                     ),
@@ -329,12 +339,21 @@ def agents_content() -> rx.Component:
             ),
             rx.cond(
                 AgentsState.can_create & AgentsState.has_any & ~AgentsState.show_form,
-                rx.button(
-                    rx.icon("plus", size=16),
-                    "New agent",
-                    size="3",
-                    on_click=AgentsState.open_form,
-                    data_testid="new-agent",
+                rx.flex(
+                    rx.link(
+                        rx.button(rx.icon("globe", size=16), "New agent", size="3", width="100%"),
+                        href="/agents/new",
+                        data_testid="new-agent-from-website",
+                    ),
+                    rx.button(
+                        "Create by hand",
+                        variant="soft",
+                        size="3",
+                        on_click=AgentsState.open_form,
+                        data_testid="new-agent",
+                    ),
+                    direction=rx.breakpoints(initial="column", sm="row"),
+                    spacing="3",
                 ),
             ),
             direction=rx.breakpoints(initial="column", sm="row"),
