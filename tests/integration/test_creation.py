@@ -107,6 +107,14 @@ def test_a_failed_creation_gives_the_number_back_and_can_be_retried(tmp_path: Pa
     assert seen.steps["crawl"]["status"] == "pending"
 
 
+def test_an_area_code_is_three_digits() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="three digits"):
+        CreationOptions(area_code="82")
+    assert CreationOptions(area_code="").area_code is None
+
+
 def test_cancel_stops_between_steps_and_rolls_back() -> None:
     owner = new_tenant()
     agent_id = start(owner, "https://example.invalid/")

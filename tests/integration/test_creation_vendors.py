@@ -21,7 +21,7 @@ from tests.integration.test_numbers import tid
 from voice_platform.config import Settings, get_settings
 from voice_platform.creation.pipeline import run_job
 from voice_platform.db import tenant_session
-from voice_platform.models import Agent, AgentStatus, JobStatus
+from voice_platform.models import Agent, AgentStatus, CreationJob, JobStatus
 from voice_platform.providers.llm import get_embedder
 from voice_platform.services import creation
 from voice_platform.services.principal import Principal
@@ -97,6 +97,22 @@ def test_a_lasting_failure_rolls_back_and_leaves_no_number(
     assert agent.status is AgentStatus.FAILED
     assert agent.status_reason
     assert agent.status_reason.startswith("Voice failed")
+    elevenlabs.quota_exceeded = False  # the owner tops up the account and tries again
+    with tenant_session(tid(owner)) as s:
+        creation.retry(s, principal=owner, agent_id=agent_id)
+    for url, _ in serve("bright-smile-dental", tmp_path):
+        with tenant_session(tid(owner)) as s:  # the site moved to another port
+            job = s.get(CreationJob, agent_id)
+            assert job is not None
+            job.url = url
+            s.add(job)
+        outcome = asyncio.run(create(owner, agent_id, vendors(twilio, elevenlabs)))
+    assert outcome is JobStatus.SUCCEEDED
+    assert len(twilio.numbers_of()) == 1  # bought again, as the first was given back
+    with tenant_session(tid(owner)) as s:
+        again = s.get(Agent, agent_id)
+    assert again is not None
+    assert again.phone_number in {n["phone_number"] for n in twilio.numbers_of().values()}
 
 
 def test_a_job_cut_off_mid_crawl_resumes_with_one_number(

@@ -339,7 +339,8 @@ class Run:
                 )
                 chosen_id, chosen_name = kept.voice_id, kept.name
             elif wanted:
-                chosen_id, chosen_name = wanted, wanted
+                named = {v.voice_id: v.name for v in provider.voices(VoiceQuery())}
+                chosen_id, chosen_name = wanted, named.get(wanted, wanted)
             else:
                 found = provider.voices(VoiceQuery(language=language)) or provider.voices(
                     VoiceQuery()
@@ -472,6 +473,10 @@ class Run:
             await self.in_tenant(release)
         except (ProviderError, ServiceError) as exc:
             await self.report("number", 0, f"Could not release the number: {exc.message}")
+            return
+        state = (await self.job_state()).steps.get("number", {})
+        if state.get("status") == StepStatus.DONE:  # a retry must buy a number again
+            await self.update_step("number", status=StepStatus.PENDING, result={})
 
     async def finish(self, status: JobStatus, error: str | None = None) -> None:
         def write(session: Session) -> None:

@@ -4,15 +4,19 @@ status, timings, counts and errors) and the progress events the wizard shows."""
 from __future__ import annotations
 
 import enum
+import re
 import uuid
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import field_validator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from voice_platform.models.base import created_at_field, tenant_id_field, utcnow
+
+AREA_CODE = re.compile(r"^[2-9]\d{2}$")
 
 
 class JobStatus(enum.StrEnum):
@@ -65,11 +69,18 @@ class CreationEvent(SQLModel, table=True):
 class CreationOptions(SQLModel):
     """What the owner chose in the wizard (all optional)."""
 
-    area_code: str | None = Field(default=None, regex=r"^[2-9]\d{2}$")
+    area_code: str | None = Field(default=None, max_length=3)
     voice_id: str | None = Field(default=None, max_length=100)
     design_voice: bool = False
     languages: list[str] = Field(default_factory=lambda: ["en"])
     allow_private_networks: bool = False
+
+    @field_validator("area_code")
+    @classmethod
+    def _area_code(cls, value: str | None) -> str | None:
+        if value and not AREA_CODE.match(value):
+            raise ValueError("an area code is three digits, not starting with 0 or 1")
+        return value or None
 
 
 class CreationStart(SQLModel):
