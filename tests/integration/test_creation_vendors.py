@@ -10,15 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
-from tests.fakes.elevenlabs_server import API_KEY, FakeElevenLabs
-from tests.fakes.twilio_server import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
+from tests.fakes.elevenlabs_server import FakeElevenLabs
+from tests.fakes.twilio_server import FakeTwilio
 from tests.integration.test_crawler import serve
 from tests.integration.test_creation import start
 from tests.integration.test_knowledge import new_tenant
 from tests.integration.test_numbers import tid
-from voice_platform.config import Settings, get_settings
+from tests.integration.test_providers_behave_alike import platform_settings
+from voice_platform.config import Settings
 from voice_platform.creation.pipeline import run_job
 from voice_platform.db import tenant_session
 from voice_platform.models import Agent, AgentStatus, CreationJob, JobStatus
@@ -44,15 +44,7 @@ def elevenlabs() -> Iterator[FakeElevenLabs]:
 
 
 def vendors(twilio: FakeTwilio, elevenlabs: FakeElevenLabs) -> Settings:
-    return get_settings().model_copy(
-        update={
-            "twilio_account_sid": ACCOUNT_SID,
-            "twilio_auth_token": SecretStr(AUTH_TOKEN),
-            "twilio_api_base_url": twilio.base_url,
-            "elevenlabs_api_key": SecretStr(API_KEY),
-            "elevenlabs_base_url": elevenlabs.base_url,
-        }
-    )
+    return platform_settings(twilio, elevenlabs)
 
 
 async def create(owner: Principal, agent_id: uuid.UUID, settings: Settings) -> JobStatus:

@@ -25,13 +25,11 @@ from voice_platform.components.forms import (
     text_input,
 )
 from voice_platform.components.layout import template
-from voice_platform.db import tenant_session
-from voice_platform.providers.errors import ProviderError
 from voice_platform.providers.phone.base import NumberQuery
 from voice_platform.services import agents, numbers
-from voice_platform.services.errors import ServiceError
 from voice_platform.services.principal import Principal
-from voice_platform.state.auth import ADMIN_ROLES, AuthState, form_errors, in_thread
+from voice_platform.state.auth import ADMIN_ROLES, AuthState
+from voice_platform.state.tenant_scope import run_in_tenant
 
 T = TypeVar("T")
 NO_AGENT = "none"
@@ -51,24 +49,7 @@ class NumbersState(rx.State):
     release_label: str = ""
 
     async def _run(self, work: Callable[[Session, Principal, uuid.UUID], T]) -> T | None:
-        """One service call in the business's session; errors become messages."""
-        auth = await self.get_state(AuthState)
-        principal = await auth.principal()
-        if principal is None or principal.tenant_id is None:
-            return None
-        tenant_id = principal.tenant_id
-
-        def call() -> T:
-            with tenant_session(tenant_id) as session:
-                return work(session, principal, tenant_id)
-
-        try:
-            return await in_thread(call)
-        except ServiceError as exc:
-            self.errors = form_errors(exc)
-        except ProviderError as exc:
-            self.errors = {"": exc.message}
-        return None
+        return await run_in_tenant(self, work)
 
     async def _reload(self) -> None:
         def read(s: Session, p: Principal, t: uuid.UUID) -> tuple[list[Any], list[Any]]:

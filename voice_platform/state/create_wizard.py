@@ -36,8 +36,9 @@ from voice_platform.services.creation import FINISHED, Snapshot
 from voice_platform.services.errors import InvalidInput, NotFound, ServiceError
 from voice_platform.services.principal import Principal
 from voice_platform.state.agent_scope import agent_scope
-from voice_platform.state.auth import ADMIN_ROLES, AuthState, form_errors, in_thread
+from voice_platform.state.auth import ADMIN_ROLES, AuthState, in_thread
 from voice_platform.state.knowledge_form import TITLES
+from voice_platform.state.tenant_scope import run_in_tenant
 from voice_platform.state.voice_picker import data_url, speech_of
 
 T = TypeVar("T")
@@ -158,13 +159,6 @@ def read_progress(
         )
 
 
-async def tenant_scope(state: rx.State) -> tuple[Principal, uuid.UUID] | None:
-    principal = await (await state.get_state(AuthState)).principal()
-    if principal is None or principal.tenant_id is None:
-        return None
-    return principal, principal.tenant_id
-
-
 def is_admin(principal: Principal) -> bool:
     return principal.role is not None and principal.role.value in ADMIN_ROLES
 
@@ -186,22 +180,7 @@ class CreateWizardState(rx.State):
     busy: bool = False
 
     async def _run(self, work: Callable[[Session, Principal, uuid.UUID], T]) -> T | None:
-        found = await tenant_scope(self)
-        if found is None:
-            return None
-        principal, tenant_id = found
-
-        def call() -> T:
-            with tenant_session(tenant_id) as session:
-                return work(session, principal, tenant_id)
-
-        try:
-            return await in_thread(call)
-        except ServiceError as exc:
-            self.errors = form_errors(exc)
-        except ProviderError as exc:
-            self.errors = {"": exc.message}
-        return None
+        return await run_in_tenant(self, work)
 
     @rx.event
     async def load(self) -> None:

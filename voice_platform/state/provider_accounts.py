@@ -11,12 +11,11 @@ from typing import Any, TypeVar
 import reflex as rx
 from sqlmodel import Session
 
-from voice_platform.db import tenant_session
 from voice_platform.services import credentials, providers
 from voice_platform.services.credentials import FIELDS, Provider
-from voice_platform.services.errors import ServiceError
 from voice_platform.services.principal import Principal
-from voice_platform.state.auth import AuthState, form_errors, in_thread
+from voice_platform.state.auth import AuthState
+from voice_platform.state.tenant_scope import run_in_tenant
 
 T = TypeVar("T")
 CAPABILITIES = {"phone": "Phone numbers", "voice": "Voices", "llm": "Language model"}
@@ -36,20 +35,7 @@ class ProviderAccountsState(rx.State):
     form_key: int = 0
 
     async def _run(self, work: Callable[[Session, Principal, uuid.UUID], T]) -> T | None:
-        principal = await (await self.get_state(AuthState)).principal()
-        if principal is None or principal.tenant_id is None:
-            return None
-        tenant_id = principal.tenant_id
-
-        def call() -> T:
-            with tenant_session(tenant_id) as session:
-                return work(session, principal, tenant_id)
-
-        try:
-            return await in_thread(call)
-        except ServiceError as exc:
-            self.errors = form_errors(exc)
-        return None
+        return await run_in_tenant(self, work)
 
     async def _reload(self) -> None:
         found = await self._run(lambda s, p, t: providers.sources(s, principal=p, tenant_id=t))
