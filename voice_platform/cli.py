@@ -385,5 +385,119 @@ def create(
     )
 
 
+@app.command()
+def ask(
+    question: Annotated[
+        str | None, typer.Argument(help="One question, answered on stdout.")
+    ] = None,
+    kb: Annotated[str, typer.Option("--kb", help="The knowledge base export (JSON).")] = "",
+    questions: Annotated[
+        str | None,
+        typer.Option("--questions", help='A JSONL file of questions: objects with "q".'),
+    ] = None,
+    out: Annotated[
+        str, typer.Option("--out", help="Where to write the answers as JSONL (- for stdout).")
+    ] = "-",
+) -> None:
+    """Answer callers' questions from a knowledge base file, offline and with no database:
+    one question, or a JSONL file of them (one {"q", "answer", "action", "facts", "sources"}
+    line each; action is answer, unknown, message or handoff)."""
+    import json
+    from pathlib import Path
+
+    from voice_platform.conversation.engine import answer
+    from voice_platform.conversation.retrieval import Retriever
+    from voice_platform.knowledge.document import parse_document
+    from voice_platform.providers.llm.local import LocalEmbedder
+    from voice_platform.services.errors import ServiceError
+
+    if not kb:
+        console.print("[red]Give the knowledge base with --kb kb.json[/red]")
+        raise typer.Exit(1)
+    if (question is None) == (questions is None):
+        console.print("[red]Ask one QUESTION, or give --questions q.jsonl (not both)[/red]")
+        raise typer.Exit(1)
+    try:
+        data = json.loads(Path(kb).read_text())
+        base = parse_document(data)
+    except OSError as exc:
+        console.print(f"[red]Cannot read the knowledge base {kb}: {exc.strerror or exc}[/red]")
+        raise typer.Exit(1) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        console.print(f"[red]The knowledge base {kb} is not JSON: {exc}[/red]")
+        raise typer.Exit(1) from None
+    except ServiceError as exc:
+        problems = "; ".join(
+            f"{p.get('category') or ''} {p.get('field', '')}: {p.get('problem', '')}".strip()
+            for p in getattr(exc, "problems", [])[:5]
+        )
+        console.print(
+            f"[red]The knowledge base {kb} is not valid: {exc.message}"
+            + (f" ({problems})" if problems else "")
+            + "[/red]"
+        )
+        raise typer.Exit(1) from None
+    asked: list[str] = []
+    if questions is not None:
+        try:
+            lines = Path(questions).read_text().splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            console.print(f"[red]Cannot read the questions {questions}: {exc}[/red]")
+            raise typer.Exit(1) from None
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError:
+                item = None
+            if not isinstance(item, dict) or not isinstance(item.get("q"), str):
+                console.print(
+                    f'[red]{questions}, line {number}: expected a JSON object with "q"[/red]'
+                )
+                raise typer.Exit(1)
+            asked.append(item["q"])
+    else:
+        assert question is not None
+        asked.append(question)
+    retriever = Retriever(base, LocalEmbedder())
+    turns = [(q, answer(q, base, retriever)) for q in asked]
+    if questions is None:
+        [(_, turn)] = turns
+        console.print(f"[dim]{turn.action}[/dim]")
+        typer.echo(turn.text)
+        return
+    rows = [
+        json.dumps(
+            {
+                "q": q,
+                "answer": turn.text,
+                "action": turn.action,
+                "facts": [f"{c.category}.{c.item_id}: {c.text}" for c in turn.facts],
+                "sources": sorted({c.source_url for c in turn.facts if c.source_url}),
+            },
+            ensure_ascii=False,
+        )
+        for q, turn in turns
+    ]
+    document = "".join(row + "\n" for row in rows)
+    if out == "-":
+        sys.stdout.write(document)
+    else:
+        try:
+            Path(out).write_text(document)
+        except OSError as exc:
+            console.print(f"[red]Cannot write {out}: {exc.strerror or exc}[/red]")
+            raise typer.Exit(1) from None
+    counts = {
+        a: sum(t.action == a for _, t in turns) for a in ("answer", "unknown", "message", "handoff")
+    }
+    console.print(
+        f"Answered {len(turns)} question(s): "
+        + ", ".join(f"{n} {a}" for a, n in counts.items())
+        + (f"; written to {out}" if out != "-" else "")
+    )
+
+
 if __name__ == "__main__":
     app()
