@@ -113,3 +113,19 @@ def test_an_hours_table() -> None:
     assert weekly.friday == [Interval(open="08:00", close="13:00")]
     assert weekly.sunday == []
     assert weekly_from_table([["Price", "$20"], ["Color", "$80"]]) is None
+
+
+def test_opening_and_closing_at_the_same_time_is_closed_all_day() -> None:
+    from voice_platform.extract.structured import weekly_from_specification
+
+    weekly = weekly_from_specification(
+        [
+            {"dayOfWeek": "Tuesday", "opens": "10:00", "closes": "19:00"},
+            {"dayOfWeek": ["Sunday", "Monday"], "opens": "00:00", "closes": "00:00"},
+            {"dayOfWeek": "Saturday", "opens": "18:00", "closes": "00:00"},
+        ]
+    )
+    assert weekly is not None
+    assert weekly.monday == []
+    assert weekly.sunday == []
+    assert weekly.saturday[0].close == "24:00"

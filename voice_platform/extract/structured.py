@@ -101,6 +101,9 @@ def weekly_from_specification(specs: Any) -> Weekly | None:
         opens, closes = clock_24(str(spec.get("opens", ""))), clock_24(str(spec.get("closes", "")))
         if opens is None or closes is None:
             continue
+        if opens == closes:  # schema.org's (and Google's) way of saying closed all day
+            found = found or any(day_name(_text(raw)) for raw in _list(spec.get("dayOfWeek")))
+            continue
         if closes == "00:00":
             closes = "24:00"
         if closes <= opens:
