@@ -8,6 +8,7 @@ from voice_platform.pages.agent import AgentState, agent_page
 from voice_platform.pages.agents import AgentsState, agents_page
 from voice_platform.pages.api_keys import ApiKeysState, api_keys_page
 from voice_platform.pages.audit import AuditState, audit_log
+from voice_platform.pages.console import ConsoleState, console_page
 from voice_platform.pages.create import create_page, creation_page
 from voice_platform.pages.forgot_password import ForgotPasswordState, forgot_password
 from voice_platform.pages.home import HomeState, home
@@ -100,6 +101,12 @@ app.add_page(
     route="/api-keys",
     title="API keys · Voice Platform",
     on_load=[AuthState.require_login, ApiKeysState.load],
+)
+app.add_page(
+    console_page,
+    route="/agents/[agent_id]/console",
+    title="Test console · Voice Platform",
+    on_load=[AuthState.require_login, ConsoleState.load],
 )
 app.add_page(
     numbers_page,

@@ -409,6 +409,13 @@ def agent_header() -> rx.Component:
                 href="/agents/" + AgentState.agent["id"] + "/knowledge",
                 data_testid="open-knowledge",
             ),
+            rx.link(
+                rx.button(
+                    rx.icon("message-circle", size=16), "Talk to it", size="3", variant="soft"
+                ),
+                href="/agents/" + AgentState.agent["id"] + "/console",
+                data_testid="open-console",
+            ),
             rx.cond(
                 AgentState.can_edit,
                 rx.fragment(

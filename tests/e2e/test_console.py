@@ -1,0 +1,42 @@
+"""The test console in a real browser, on a phone: talk to an agent as a caller would."""
+
+from __future__ import annotations
+
+import uuid
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import RunningApp, screenshot
+from tests.e2e.test_accounts import fits_phone, log_in
+from tests.e2e.test_agents import create_agent, open_knowledge
+from voice_platform.config import PROJECT_ROOT
+from voice_platform.services.seed import DEMO_OWNER_EMAIL, DEMO_PASSWORD
+
+
+def test_talk_to_an_agent_and_see_what_it_did(running_app: RunningApp, phone: Page) -> None:
+    base = running_app.url
+    log_in(phone, base, DEMO_OWNER_EMAIL, DEMO_PASSWORD)
+    agent_id = create_agent(phone, base, f"Console {uuid.uuid4().hex[:6]}")
+    open_knowledge(phone, base, agent_id)
+    fixture = PROJECT_ROOT / "tests" / "fixtures" / "bright_smile_kb.json"
+    phone.get_by_test_id("kb-paste").fill(fixture.read_text())
+    phone.get_by_test_id("kb-import-paste").click()
+    expect(phone.get_by_test_id("kb-notice")).to_have_text("Imported.")
+
+    phone.goto(f"{base}/agents/{agent_id}")
+    phone.get_by_test_id("open-console").click()
+    expect(phone.get_by_test_id("console-agent").first).to_contain_text("Thanks for calling")
+    phone.get_by_test_id("console-say").click()
+    expect(phone.get_by_test_id("console-error")).to_contain_text("Say something")
+    phone.get_by_test_id("console-input").fill("Can I speak to a real person please?")
+    phone.get_by_test_id("console-say").click()
+    agent_turns = phone.get_by_test_id("console-agent")
+    expect(agent_turns).to_have_count(2, timeout=30_000)
+    expect(agent_turns.nth(1)).to_contain_text("Transfers to a person")
+    expect(agent_turns.nth(1)).to_contain_text(" ms")
+    phone.get_by_test_id("console-input").fill("Do you take walk-ins?")
+    phone.get_by_test_id("console-say").click()
+    expect(agent_turns).to_have_count(3, timeout=30_000)
+    expect(phone.get_by_test_id("console-caller")).to_have_count(2)
+    fits_phone(phone)
+    screenshot(phone, "console-phone")
