@@ -3,6 +3,7 @@ late, sees the story so far) and published on Redis (so a watching page sees it 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -53,8 +54,6 @@ class Reporter:
             return Event(row.step, row.percent, row.message, row.data, row.id)
 
     async def __call__(self, step: str, percent: int, message: str, **data: Any) -> None:
-        import asyncio
-
         stored = await asyncio.to_thread(self._store, Event(step, percent, message, data))
         if self.redis is not None:
             await self.redis.publish(channel(self.agent_id), stored.to_json())

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import AsyncIterator
-from functools import lru_cache
 from typing import Any
 
 import reflex as rx
@@ -32,10 +32,20 @@ ACTIONS = {
 }
 
 
-@lru_cache(maxsize=32)
-def retriever_for(agent_id: uuid.UUID, version: int, document: str) -> Retriever:
-    """One index per knowledge-base version: embedding the chunks is the slow part."""
-    return Retriever(KnowledgeBase.model_validate_json(document), get_embedder())
+INDEXES = 32
+_indexes: OrderedDict[tuple[uuid.UUID, int], Retriever] = OrderedDict()
+
+
+def retriever_for(agent_id: uuid.UUID, version: int, kb: KnowledgeBase) -> Retriever:
+    """One index per knowledge-base version, kept for the next turns: embedding the chunks
+    is the slow part of a turn."""
+    key = (agent_id, version)
+    if key not in _indexes:
+        _indexes[key] = Retriever(kb, get_embedder())
+        while len(_indexes) > INDEXES:
+            _indexes.popitem(last=False)
+    _indexes.move_to_end(key)
+    return _indexes[key]
 
 
 class ConsoleState(rx.State):
@@ -91,7 +101,7 @@ class ConsoleState(rx.State):
         def reply(s: Session, p: Principal, a: uuid.UUID) -> dict[str, str]:
             snapshot = knowledge.load(s, principal=p, agent_id=a)
             started = time.perf_counter()
-            index = retriever_for(a, snapshot.version, snapshot.kb.model_dump_json())
+            index = retriever_for(a, snapshot.version, snapshot.kb)
             turn = answer(question, snapshot.kb, index)
             return {
                 "who": "agent",
