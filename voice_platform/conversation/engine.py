@@ -10,17 +10,15 @@ or a transfer: it never states a fact it did not retrieve."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from voice_platform.conversation.retrieval import Hit, words_of
+from voice_platform.conversation.turns import Searcher, Turn
 from voice_platform.knowledge.chunks import Chunk, clock
 from voice_platform.knowledge.schemas import DAYS, HoursException, Interval, KnowledgeBase
 from voice_platform.providers.llm.sandbox import related
 
-Action = Literal["answer", "unknown", "message", "handoff"]
 MAX_WORDS = 80
 
 HANDOFF_ASKED = re.compile(
@@ -75,19 +73,6 @@ SURE_SIMILARITY = 0.65
 RELATED_WEIGHT = 0.5
 RUNNER_UP = 0.85
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"“$])|;\s+")
-
-
-class Searcher(Protocol):
-    def search(self, query: str, k: int = 5) -> list[Hit]: ...
-    def idf(self, term: str) -> float: ...
-    def holds(self, term: str) -> bool: ...
-
-
-@dataclass(frozen=True)
-class Turn:
-    action: Action
-    text: str
-    facts: list[Chunk] = field(default_factory=list)
 
 
 def clip(text: str, limit: int = MAX_WORDS) -> str:

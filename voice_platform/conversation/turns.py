@@ -1,0 +1,56 @@
+"""What one caller turn gives an engine, and what an engine gives back.
+
+An engine streams the agent's words as they are produced and ends with the whole Turn: what it
+did, everything it said, and the facts it used. The call (dialogue.py) speaks the words at once
+and acts on the Turn: hands off, takes a message, ends the call, switches the language."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, Protocol
+
+from voice_platform.conversation.retrieval import Hit
+from voice_platform.knowledge.chunks import Chunk
+from voice_platform.knowledge.schemas import KnowledgeBase
+
+Action = Literal["answer", "unknown", "message", "handoff", "end"]
+Speaker = Literal["caller", "agent"]
+
+
+@dataclass(frozen=True)
+class Turn:
+    action: Action
+    text: str
+    facts: list[Chunk] = field(default_factory=list)
+    # The caller's language when the engine heard a change (BCP-47, e.g. "es-ES"), else None.
+    language: str | None = None
+
+
+class Searcher(Protocol):
+    def search(self, query: str, k: int = 5) -> list[Hit]: ...
+    def idf(self, term: str) -> float: ...
+    def holds(self, term: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    question: str
+    kb: KnowledgeBase
+    retriever: Searcher
+    # What was said so far, oldest first.
+    history: Sequence[tuple[Speaker, str]] = ()
+    business: str = ""
+    persona: str = ""
+    # The language the call is in now (BCP-47), and those the agent may speak.
+    language: str = "en-US"
+    languages: Sequence[str] = ("en",)
+    transfer_available: bool = False
+    now: datetime | None = None
+
+
+class Engine(Protocol):
+    def reply(self, context: TurnContext) -> AsyncIterator[str | Turn]:
+        """Text pieces as they are produced, then exactly one Turn."""
+        ...
