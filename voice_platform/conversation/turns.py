@@ -48,6 +48,8 @@ class TurnContext:
     languages: Sequence[str] = ("en",)
     transfer_available: bool = False
     now: datetime | None = None
+    # The language the speech-to-text reported for the question (the relay's `lang`), if any.
+    heard_language: str | None = None
 
 
 class Engine(Protocol):
