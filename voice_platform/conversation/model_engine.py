@@ -99,6 +99,8 @@ EMERGENCY = re.compile(
     re.IGNORECASE,
 )
 
+LIST_MARK = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
+
 
 def declined(text: str) -> bool:
     return bool(DECLINE.search(text.lower().replace("\u2019", "'")))
@@ -107,6 +109,12 @@ def declined(text: str) -> bool:
 def one_line(text: str) -> str:
     """Owner-written text on one line, so no line of it reads as a fact (a list item)."""
     return " ".join(text.split())
+
+
+def caller_words(text: str) -> str:
+    """What the caller said, on one line and not starting like a list item: the sandbox model
+    reads list items of user messages as facts, and a caller's words are never facts."""
+    return LIST_MARK.sub("", one_line(text))
 
 
 def now_facts(kb: KnowledgeBase, context: TurnContext) -> list[Chunk]:
@@ -209,10 +217,11 @@ def system_prompt(context: TurnContext, facts: Sequence[Chunk]) -> str:
 def conversation(context: TurnContext, facts: Sequence[Chunk]) -> list[Message]:
     messages: list[Message] = [{"role": "system", "content": system_prompt(context, facts)}]
     for speaker, said in list(context.history)[-HISTORY_TURNS:]:
-        # One line each: a caller saying "- something" must not become a fact.
-        role = "user" if speaker == "caller" else "assistant"
-        messages.append({"role": role, "content": one_line(said)})
-    messages.append({"role": "user", "content": one_line(context.question)})
+        if speaker == "caller":
+            messages.append({"role": "user", "content": caller_words(said)})
+        else:
+            messages.append({"role": "assistant", "content": one_line(said)})
+    messages.append({"role": "user", "content": caller_words(context.question)})
     return messages
 
 
