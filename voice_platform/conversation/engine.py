@@ -10,14 +10,16 @@ or a transfer: it never states a fact it did not retrieve."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from voice_platform.conversation.retrieval import Hit, words_of
+from voice_platform.conversation.retrieval import Passage, PassageHit, split_chunk, words_of
 from voice_platform.conversation.turns import Searcher, Turn
 from voice_platform.knowledge.chunks import Chunk, clock
 from voice_platform.knowledge.schemas import DAYS, HoursException, Interval, KnowledgeBase
-from voice_platform.providers.llm.sandbox import related
+from voice_platform.providers.llm.sandbox import related, stem
 
 MAX_WORDS = 80
 
@@ -34,6 +36,13 @@ MESSAGE_ASKED = re.compile(
 EMERGENCY_SAID = re.compile(
     r"\b(emergenc\w*|urgent\w*|right now|asap|flood\w*|burst|leak\w*|bleed\w*|swell\w*"
     r"|knocked out|killing me|severe|gas smell|smell gas|overflow\w*|no (hot )?water)\b"
+)
+# Whether someone is free at a time: the calendar knows, the knowledge base does not.
+AVAILABILITY_ASKED = re.compile(
+    r"\b(is|are|will) (?!you\b|we\b|it\b|there\b|this\b|that\b)(dr\.? )?\w+ (be )?"
+    r"(free|available|working|in|around|there|off)\b"
+    r".{0,30}\b(today|tomorrow|tonight|this|next|on|at|morning|afternoon|evening)\b"
+    r"|\b(any|an) (opening|openings|slot|slots|availability)\b"
 )
 HOURS_SAID = re.compile(r"\b(open|opens|close|closes|closing|closed|hours|what time)\b")
 WHERE_ASKED = re.compile(r"\b(where are you|where is your|located|your address|find you)\b")
@@ -62,17 +71,8 @@ UNKNOWN = "I'm sorry, I don't have that information."
 OFFER_BOTH = "I can take a message and have someone get back to you, or transfer you to the team."
 OFFER_MESSAGE = "I can take a message and have someone get back to you."
 HANDOFF = "Of course, let me transfer you to someone who can help."
+NO_CALENDAR = "I'm sorry, I can't see the schedule from here."
 MESSAGE = "Sure, I can take a message. What's your name, number, and what should I pass on?"
-
-# Relevance: the best fact must cover this share of the question's words (IDF-weighted), and
-# be this close in meaning; or be very close in meaning alone.
-MIN_COVERAGE = 0.3
-MIN_SIMILARITY = 0.3
-MIN_TOTAL = 0.9
-SURE_SIMILARITY = 0.65
-RELATED_WEIGHT = 0.5
-RUNNER_UP = 0.85
-SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"“$])|;\s+")
 
 
 def clip(text: str, limit: int = MAX_WORDS) -> str:
@@ -227,21 +227,134 @@ def week_summary(kb: KnowledgeBase) -> str:
 # --- facts ------------------------------------------------------------------------------------
 
 
+def stems(text: str) -> frozenset[str]:
+    return frozenset(stem(word) for word in text.split())
+
+
+# What callers say around a question that names no subject ("you guys", "any chance").
+FILLER = stems(
+    """guys gonna wanna gotta kinda sorta like ugh um uh oh hey yeah anybody somebody someone
+    something anything thing things stuff folks y'all chance possible possibly maybe
+    actually basically currently still even ever way sure lot lots bit kind sort type he she
+    him her hers his who whom now exactly around put seen else too"""
+)
+# Who a caller speaks for, and when: the setting of a question, seldom its point.
+SETTING = stems(
+    """daughter daughters son sons kid kids child children baby dad mom mother father wife
+    husband sister brother family friend friends grandma grandpa grandmother grandfather
+    parent parents partner boyfriend girlfriend boss coworker neighbor man men woman women
+    yesterday today tonight tomorrow morning afternoon evening night week weekend month year"""
+)
+# A customer's words quoted on the site (a review), or a link's words: not the business's facts.
+TESTIMONIAL = re.compile(r"^[\"“”]|[\"”]\s*(\u2014|-|\u2013)\s*\w|^\u2014|\b\d(\.\d)? stars?\b")
+NAVIGATION = re.compile(
+    r"(→|»|\u203a|\bLearn more\b|\bRead more\b|\bSee (the|our) |\bClick\b|©|\bAll rights reserved\b"
+    r"|\bSkip to\b|\bHome\b\s*[»\u203a|/])",
+    re.I,
+)
+PRONOUN_START = re.compile(r"^(She|He|They|It|This|That|These|Those|Her|His|Their)\b")
+# What kind of thing the question wants, and what a passage must hold to give it.
+ASKS_PRICE = re.compile(
+    r"\bhow much\b|\bwhat (does|do|did|would|will|is|are|'s)\b.{0,40}\b(cost|charge|run)\b"
+    r"|\b(price|cost|fee|rate|charge)s? (of|for|to)\b"
+    r"|\bwhat('s| is| are)? (the |your )?(price|cost|fee|rate|charge)s?\b"
+)
+SAYS_PRICE = re.compile(r"\$\s?\d|\d+ ?%|\b(free|no charge|no cost|complimentary|included)\b", re.I)
+ASKS_COUNT = re.compile(r"\bhow (many|far|long|soon|old|big|large)\b|\bwhat age\b")
+SAYS_COUNT = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty"
+    r"|forty|fifty|hundred|half|dozen|few|several|same.day|today|tomorrow|week|month|year)s?\b",
+    re.I,
+)
+# "What brand of ...", "which furnace ...": the thing asked for, which the answer must name.
+ASKS_WHICH = re.compile(
+    r"\b(?:what|which)(?: \w+)?? (?!kind\b|type\b|sort\b|time\b|day\b|days\b|way\b)"
+    r"(\w+) (?:of|do|does|did|is|are|would|will|should|can|for)\b"
+)
+
+# Relevance of a passage: it must cover this share of the question's words (IDF-weighted) and
+# be this close in meaning, or be very close in meaning alone.
+MIN_COVERAGE = 0.35
+MIN_SIMILARITY = 0.3
+MIN_TOTAL = 0.85
+SURE_SIMILARITY = 0.6
+UNHELD_SIMILARITY = 0.55
+# A word shares its start with a word of the fact ("referring", "refer"): nearly the same word.
+PREFIX_WEIGHT = 0.8
+RELATED_WEIGHT = 0.5
+# A word no fact holds ("solar", "keratin") is most often the point of the question: the
+# business does not speak of it. The setting of a question ("my daughter") is not.
+UNHELD_WEIGHT = 1.0
+RUNNER_UP = 0.85
+# A sentence of the best fact is said too when it covers this share of what the best covers.
+ALSO_SAID = 0.6
+CANDIDATES = 12
+# An answer of the site's own question-and-answer page is said whole up to this many words.
+FAQ_WORDS = 45
+# A sentence this short is said with its heading ("Fringe Benefits: Our free rewards program.").
+SHORT = 8
+
+
+def same_word(term: str, word: str) -> bool:
+    """One word the other with a different ending: "dentist" and "dentistry", "party" and
+    "parties" (stemmed "parti")."""
+    short = min(len(term), len(word))
+    if short < 4:
+        return False
+    shared = 0
+    for a, b in zip(term, word, strict=False):
+        if a != b:
+            break
+        shared += 1
+    return shared >= max(4, short - 1)
+
+
+@lru_cache(maxsize=8192)
+def held_like(term: str, vocabulary: frozenset[str]) -> bool:
+    return any(same_word(term, word) for word in vocabulary if word[:3] == term[:3])
+
+
+def asked_terms(question: str) -> list[str]:
+    return [t for t in dict.fromkeys(words_of(question)) if t not in FILLER]
+
+
+def match(term: str, found: set[str]) -> float:
+    if term in found:
+        return 1.0
+    if any(same_word(term, word) for word in found if word[:3] == term[:3]):
+        return PREFIX_WEIGHT
+    if related(term) & found:
+        return RELATED_WEIGHT
+    return 0.0
+
+
+def known(term: str, retriever: Searcher) -> bool:
+    """Some fact holds the word, with this ending or another, or a word related to it."""
+    if retriever.holds(term):
+        return True
+    vocabulary: frozenset[str] = getattr(retriever, "vocabulary", frozenset())
+    return held_like(term, vocabulary) or bool(related(term) & vocabulary)
+
+
+def term_weight(term: str, retriever: Searcher) -> float:
+    if known(term, retriever):
+        return retriever.idf(term)
+    return 0.0 if term in SETTING else retriever.idf(term) * UNHELD_WEIGHT
+
+
 def coverage(question: str, text: str, retriever: Searcher) -> float:
-    """The IDF-weighted share of the question's words that the text holds (a related word
-    counts half). Words no fact holds count half: as likely filler as the point."""
-    asked = set(words_of(question))
+    """The IDF-weighted share of the question's words that the text holds (a word with another
+    ending counts nearly whole, a related word half). A word no fact holds weighs as much as the
+    rarest word: most often it is what the question is about, and the business never says it."""
+    asked = asked_terms(question)
     if not asked:
         return 0.0
     found = set(words_of(text))
     total = covered = 0.0
     for term in asked:
-        weight = retriever.idf(term) * (1.0 if retriever.holds(term) else 0.5)
+        weight = term_weight(term, retriever)
         total += weight
-        if term in found:
-            covered += weight
-        elif related(term) & found:
-            covered += RELATED_WEIGHT * weight
+        covered += weight * match(term, found)
     return covered / total if total else 0.0
 
 
@@ -252,47 +365,164 @@ def spoken(chunk: Chunk) -> str:
     return text
 
 
-def relevant_sentences(question: str, text: str, retriever: Searcher, budget: int) -> str:
-    """The sentence(s) of a fact that speak to the question, in their order, within budget."""
-    pieces = [p.strip() for p in SENTENCE_END.split(text) if p and p.strip()]
-    if len(pieces) <= 1:
-        return clip(text, budget)
-    scored = [(coverage(question, p, retriever), i) for i, p in enumerate(pieces)]
-    best = max(score for score, _ in scored)
-    keep = sorted(i for score, i in scored if score >= 0.6 * best and score > 0) or [0]
-    chosen: list[str] = []
-    for i in keep:
-        piece = pieces[i].rstrip(";")
-        if len(" ".join([*chosen, piece]).split()) > budget:
-            break
-        chosen.append(piece if piece.endswith((".", "!", "?")) else piece + ".")
-    return " ".join(chosen) or clip(pieces[keep[0]], budget)
+def sayable(passage: Passage) -> bool:
+    """Not a review quoted on the site, nor a link's words."""
+    text = passage.text
+    if TESTIMONIAL.search(text) or TESTIMONIAL.search(passage.heading):
+        return False
+    return not NAVIGATION.search(text) and len(passage.indexed.split()) >= 3
 
 
-def pick(question: str, hits: list[Hit], retriever: Searcher) -> list[Hit]:
-    """The hits that clearly cover the question, best first; none when none does."""
-    scored = []
+def fits(question: str, text: str) -> bool:
+    """The passage holds the kind of thing asked for: a price, a number, the thing a "what"
+    or "which" question names ("what brand of ...")."""
+    if ASKS_PRICE.search(question) and not SAYS_PRICE.search(text):
+        return False
+    if ASKS_COUNT.search(question) and not SAYS_COUNT.search(text):
+        return False
+    if named := ASKS_WHICH.search(question):
+        wanted = words_of(named.group(1))
+        found = set(words_of(text))
+        if wanted and not any(match(w, found) for w in wanted):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class Scored:
+    hit: PassageHit
+    cover: float
+
+    @property
+    def score(self) -> float:
+        return self.cover + self.hit.similarity
+
+    @property
+    def passage(self) -> Passage:
+        return self.hit.passage
+
+
+def candidates(question: str, retriever: Searcher) -> list[PassageHit]:
+    find = getattr(retriever, "find_passages", None)
+    if find is not None:
+        found: list[PassageHit] = find(question, k=CANDIDATES)
+        return found
+    out = []
+    for hit in retriever.search(question, k=6):
+        for passage in split_chunk(hit.chunk):
+            out.append(PassageHit(passage, hit.score, hit.similarity, hit.keyword))
+    return out
+
+
+def scored(question: str, hits: list[PassageHit], retriever: Searcher) -> list[Scored]:
+    asked = question.lower()
+    out = []
     for hit in hits:
-        cover = coverage(question, hit.chunk.text, retriever)
-        sure = hit.similarity >= SURE_SIMILARITY
-        clear = cover >= MIN_COVERAGE and hit.similarity >= MIN_SIMILARITY
-        if sure or (clear and cover + hit.similarity >= MIN_TOTAL):
-            scored.append((cover + hit.similarity, hit))
-    if not scored:
+        if not sayable(hit.passage):
+            continue
+        if not fits(asked, hit.passage.indexed):
+            continue
+        out.append(Scored(hit, coverage(question, hit.passage.indexed, retriever)))
+    out.sort(key=lambda s: -s.score)
+    return out
+
+
+def unheld(question: str, retriever: Searcher) -> list[str]:
+    """The words of the question no fact holds, less its setting ("my daughter") and the
+    words that make it urgent."""
+    return [
+        t
+        for t in asked_terms(question)
+        if t not in SETTING and not EMERGENCY_SAID.search(t) and not known(t, retriever)
+    ]
+
+
+def clear(s: Scored, strange: bool = False) -> bool:
+    """Clearly relevant: covers enough of the question and is close enough in meaning, or is
+    very close in meaning. A question with a word the business never uses ("solar water
+    heaters") is answered only by a fact close in meaning to the whole of it."""
+    if strange and s.hit.similarity < UNHELD_SIMILARITY:
+        return False
+    if s.hit.similarity >= SURE_SIMILARITY and s.cover > 0:
+        return True
+    return (
+        s.cover >= MIN_COVERAGE
+        and s.hit.similarity >= MIN_SIMILARITY
+        and s.cover + s.hit.similarity >= MIN_TOTAL
+    )
+
+
+def pick(question: str, found: list[Scored], strange: bool = False) -> list[Scored]:
+    """The passages that clearly answer the question, best first (at most two, of different
+    facts); none when none does."""
+    chosen = [s for s in found if clear(s, strange)]
+    if not chosen:
         return []
-    scored.sort(key=lambda pair: -pair[0])
-    best = scored[0][0]
-    return [hit for score, hit in scored[:2] if score >= RUNNER_UP * best]
+    best = chosen[0]
+    out = [best]
+    for s in chosen[1:]:
+        if s.score < RUNNER_UP * best.score:
+            break
+        if s.passage.chunk.text != best.passage.chunk.text:
+            out.append(s)
+            break
+    return out
 
 
-def compose(question: str, chosen: list[Hit], retriever: Searcher, lead: str = "") -> str:
+def as_sentence(text: str) -> str:
+    text = text.strip().rstrip(";,")
+    return text if text.endswith((".", "!", "?", ":")) else text + "."
+
+
+def say_passage(question: str, best: Passage, retriever: Searcher, budget: int) -> str:
+    """What to say from the fact of the best passage: that passage, with the sentences of the
+    same fact that speak to the question too, in their order; a list whole when the question
+    is what the list is about; the sentence before when this one leans on it ("She speaks
+    Spanish"); and the heading when it carries words of the question the sentences do not."""
+    passages = split_chunk(best.chunk)
+    if not passages:
+        return clip(best.text, budget)
+    own = [coverage(question, p.text, retriever) for p in passages]
+    top = own[best.number] if best.number < len(own) else 0.0
+    keep = {best.number}
+    answers = [p.number for p in passages if best.asks and p.asks == best.asks]
+    if best.item and top == 0 and best.heading and coverage(question, best.heading, retriever):
+        # the question is what the list is about: say the list
+        keep |= {p.number for p in passages if p.item and p.heading == best.heading}
+    elif answers and len(" ".join(passages[i].text for i in answers).split()) <= FAQ_WORDS:
+        keep |= set(answers)  # the answer to a question the site answers, whole
+    else:
+        keep |= {i for i, c in enumerate(own) if c > 0 and c >= ALSO_SAID * max(top, 1e-9)}
+    if best.number > 0 and PRONOUN_START.match(best.text):
+        keep.add(best.number - 1)
+    if len(best.text.split()) < 5 and best.number + 1 < len(passages):
+        keep.add(best.number + 1)  # "Yes." says little on its own
+    chosen: list[str] = []
+    for i in sorted(keep):
+        piece = as_sentence(passages[i].text)
+        if len(" ".join([*chosen, piece]).split()) > budget:
+            if i == best.number and not chosen:
+                chosen.append(clip(piece, budget))
+            continue
+        chosen.append(piece)
+    said = " ".join(chosen)
+    heading = best.heading
+    if heading:
+        by_heading = set(words_of(heading)) - set(words_of(said))
+        short = len(said.split()) < SHORT
+        if by_heading and (short or any(match(t, by_heading) for t in asked_terms(question))):
+            said = f"{heading}: {said}"
+    return clip(said, budget)
+
+
+def compose(question: str, chosen: list[Scored], retriever: Searcher, lead: str = "") -> str:
     parts = [lead] if lead else []
-    for hit in chosen:
+    for s in chosen:
         budget = MAX_WORDS - len(" ".join(parts).split())
         if budget < 12:
             break
-        said = relevant_sentences(question, spoken(hit.chunk), retriever, budget)
-        if said and said not in parts:
+        said = say_passage(question, s.passage, retriever, budget)
+        if said and not any(said in part or part in said for part in parts):
             parts.append(said)
     return clip(" ".join(parts))
 
@@ -308,19 +538,22 @@ def answer(
         return Turn("message", MESSAGE)
     if HANDOFF_ASKED.search(asked):
         return Turn("handoff", HANDOFF)
-    hits = retriever.search(question, k=6)
+    if AVAILABILITY_ASKED.search(asked):
+        return Turn("unknown", f"{NO_CALENDAR} {offer(kb)}")
+    found = scored(question, candidates(question, retriever), retriever)
+    strange = bool(unheld(question, retriever))
     if EMERGENCY_SAID.search(asked):
         urgent = [
-            h
-            for h in hits
-            if h.chunk.category == "emergencies"
-            and max(h.similarity, coverage(question, h.chunk.text, retriever)) >= MIN_SIMILARITY
+            s
+            for s in found
+            if s.passage.chunk.category == "emergencies"
+            and max(s.hit.similarity, s.cover) >= MIN_SIMILARITY
+            and not (strange and s.hit.similarity < UNHELD_SIMILARITY)
         ]
-        urgent.sort(key=lambda h: -(coverage(question, h.chunk.text, retriever) + h.similarity))
-        chosen = urgent[:1] or pick(question, hits, retriever)
+        chosen = urgent[:1] or pick(question, found, strange)
         if chosen:
             text = compose(question, chosen, retriever) + emergency_line(kb)
-            return Turn("answer", clip(text), [h.chunk for h in chosen])
+            return Turn("answer", clip(text), facts_of(chosen))
     if WHERE_ASKED.search(asked):
         places = [
             c
@@ -332,19 +565,24 @@ def answer(
     said = hours_answer(asked, kb, now)
     if said is not None:
         extra = [
-            h
-            for h in pick(question, hits, retriever)
-            if h.chunk.category == "hours" and not h.chunk.item_id.startswith("weekly.")
+            s
+            for s in pick(question, found, strange)
+            if s.passage.chunk.category == "hours"
+            and not s.passage.chunk.item_id.startswith("weekly.")
         ][:1]
         return Turn(
             "answer",
             compose(question, extra, retriever, lead=said),
-            [c for c in retriever_weekly(retriever)] + [h.chunk for h in extra],
+            retriever_weekly(retriever) + facts_of(extra),
         )
-    chosen = pick(question, hits, retriever)
+    chosen = pick(question, found, strange)
     if not chosen:
         return Turn("unknown", f"{UNKNOWN} {offer(kb)}")
-    return Turn("answer", compose(question, chosen, retriever), [h.chunk for h in chosen])
+    return Turn("answer", compose(question, chosen, retriever), facts_of(chosen))
+
+
+def facts_of(chosen: list[Scored]) -> list[Chunk]:
+    return list({id(s.passage.chunk): s.passage.chunk for s in chosen}.values())
 
 
 def retriever_weekly(retriever: Searcher) -> list[Chunk]:

@@ -2,13 +2,22 @@
 
 The KB becomes the same chunks the database indexes (knowledge/chunks.py); each chunk is ranked
 by meaning (local embeddings, cosine) and by words (a BM25 score over stemmed terms), and the two
-rankings are fused by reciprocal rank, as the database's hybrid search does."""
+rankings are fused by reciprocal rank, as the database's hybrid search does.
+
+Each chunk is also cut into passages, one per sentence or list item, each read with the heading
+its chunk gives it ("Late Arrivals: ...") and, for a question-and-answer fact, with the question
+it answers. A caller's question is usually answered by one sentence of a fact that says several
+things; `passages()` finds that sentence, by the same two rankings, and for a question-and-answer
+fact also by how close the caller's question is to the question the fact answers."""
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
+
+import numpy as np
 
 from voice_platform.knowledge.chunks import Chunk, chunks_of
 from voice_platform.knowledge.schemas import KnowledgeBase
@@ -20,9 +29,76 @@ BM25_K1 = 1.2
 BM25_B = 0.75
 
 
+# A heading before a colon: short, and no sentence of its own.
+HEADING = re.compile(r"^([^:.!;]{1,60}?[?]?):\s+(?=\S)")
+FAQ = re.compile(r"^Q: (?P<asks>.+?) A: (?P<says>.+)$", re.S)
+# Sentences (not after a title such as "Dr."), and the items of a list written with semicolons.
+SENTENCE = re.compile(r"(?<=[.!?])(?<!\b[A-Z][a-z]\.)(?<!\b[A-Z]\.)\s+(?=[A-Z0-9\"“$(])")
+ITEM = re.compile(r";\s+")
+
+
 def words_of(text: str) -> list[str]:
     """Stemmed content words, in order, repeats kept."""
-    return [stem(word) for word in WORD.findall(text.lower()) if word not in STOPWORDS]
+    return [
+        stem(word)
+        for word in WORD.findall(text.lower().replace("\u2019", "'"))
+        if word not in STOPWORDS
+    ]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One sentence or list item of a chunk, which may be said on its own."""
+
+    chunk: Chunk
+    number: int  # its place among the chunk's passages
+    heading: str  # what the chunk says it is about ("Late Arrivals"), or ""
+    asks: str  # for a question-and-answer fact, the question; else ""
+    text: str  # the sentence or item itself
+    item: bool  # an item of a list (written with semicolons), not a sentence
+
+    @property
+    def indexed(self) -> str:
+        """What is searched: the passage with what it is about."""
+        lead = self.asks or self.heading
+        return f"{lead}: {self.text}" if lead else self.text
+
+
+def heading_of(text: str) -> tuple[str, str]:
+    """A lead-in heading ("Late Arrivals: ...") and the rest; no heading when it would be most
+    of the text."""
+    head = HEADING.match(text)
+    if head is None or len(head.group(1).split()) > 8 or len(text) - head.end() < 2:
+        return "", text
+    return head.group(1).strip(), text[head.end() :].strip()
+
+
+def split_chunk(chunk: Chunk) -> list[Passage]:
+    """A chunk's passages, in order. An item of a list may have its own heading, or a question
+    it answers ("Do you take walk-ins?: ..."); it has the chunk's otherwise."""
+    text, top, asked = chunk.text.strip(), "", ""
+    if faq := FAQ.match(text):
+        asked, text = faq["asks"].strip(), faq["says"].strip()
+    else:
+        top, text = heading_of(text)
+        if top.endswith("?"):
+            asked, top = top, ""
+    out: list[Passage] = []
+    items = [i.strip() for i in ITEM.split(text) if i.strip()]
+    for item in items:
+        heading, asks, body = top, asked, item
+        if len(items) > 1:
+            own, body = heading_of(item)
+            if own.endswith("?"):
+                asks, heading = own, ""
+            elif own:
+                heading, asks = own, ""
+        for sentence in SENTENCE.split(body):
+            if sentence.strip():
+                out.append(
+                    Passage(chunk, len(out), heading, asks, sentence.strip(), len(items) > 1)
+                )
+    return out
 
 
 @dataclass(frozen=True)
@@ -33,24 +109,76 @@ class Hit:
     keyword: float  # BM25 score of the question's words in the chunk
 
 
+@dataclass(frozen=True)
+class PassageHit:
+    passage: Passage
+    score: float  # fused reciprocal-rank score
+    similarity: float  # cosine similarity of the question and the passage (or its question)
+    keyword: float  # BM25 score of the question's words in the passage
+
+
+def bm25(
+    asked: set[str], counts: list[Counter[str]], lengths: list[int], idf: dict[str, float]
+) -> list[float]:
+    average = sum(lengths) / max(1, len(lengths))
+    scores = []
+    for count, length in zip(counts, lengths, strict=True):
+        score = 0.0
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * length / max(1.0, average))
+        for term in asked:
+            if tf := count.get(term, 0):
+                score += idf[term] * tf * (BM25_K1 + 1) / (tf + norm)
+        scores.append(score)
+    return scores
+
+
+def fuse(similarity: list[float], keyword: list[float]) -> list[float]:
+    fused = [0.0] * len(similarity)
+    by_meaning = sorted(range(len(similarity)), key=lambda i: -similarity[i])
+    for rank, i in enumerate(by_meaning, start=1):
+        fused[i] += 1 / (RRF_K + rank)
+    by_words = sorted((i for i in range(len(keyword)) if keyword[i] > 0), key=lambda i: -keyword[i])
+    for rank, i in enumerate(by_words, start=1):
+        fused[i] += 1 / (RRF_K + rank)
+    return fused
+
+
 class Retriever:
-    """Hybrid search over one knowledge base's chunks. Embeds the chunks once, up front."""
+    """Hybrid search over one knowledge base's chunks and their passages. Embeds them once,
+    up front."""
 
     def __init__(self, kb: KnowledgeBase, embedder: Embedder | None) -> None:
         self.chunks = chunks_of(kb)
         self.embedder = embedder
         self._terms = [words_of(chunk.text) for chunk in self.chunks]
         self._counts = [Counter(terms) for terms in self._terms]
-        self._average = sum(map(len, self._terms)) / max(1, len(self._terms))
         holding: Counter[str] = Counter()
         for terms in self._terms:
             holding.update(set(terms))
         self._holding = holding
-        self._vectors: list[list[float]] = (
-            embedder.embed([chunk.text for chunk in self.chunks])
-            if embedder is not None and self.chunks
-            else []
-        )
+        self.vocabulary = frozenset(holding)
+        seen: set[str] = set()
+        self.passages: list[Passage] = []
+        for chunk in self.chunks:
+            for passage in split_chunk(chunk):
+                if passage.indexed not in seen:
+                    seen.add(passage.indexed)
+                    self.passages.append(passage)
+        passage_terms = [words_of(p.indexed) for p in self.passages]
+        self._passage_counts = [Counter(terms) for terms in passage_terms]
+        self._passage_lengths = [len(terms) for terms in passage_terms]
+        self._asking = [i for i, p in enumerate(self.passages) if p.asks]
+        self._vectors: np.ndarray | None = None
+        self._passage_vectors: np.ndarray | None = None
+        self._asks_vectors: np.ndarray | None = None
+        if embedder is not None and self.chunks:
+            texts = [c.text for c in self.chunks] + [p.indexed for p in self.passages]
+            texts += [self.passages[i].asks for i in self._asking]
+            vectors = np.asarray(embedder.embed(texts), dtype=np.float32)
+            n, m = len(self.chunks), len(self.passages)
+            self._vectors = vectors[:n]
+            self._passage_vectors = vectors[n : n + m]
+            self._asks_vectors = vectors[n + m :]
 
     def idf(self, term: str) -> float:
         """Rarer words weigh more; a word no chunk holds weighs most."""
@@ -62,21 +190,20 @@ class Retriever:
 
     def keyword_scores(self, query: str) -> list[float]:
         asked = set(words_of(query))
-        scores = []
-        for counts, terms in zip(self._counts, self._terms, strict=True):
-            score = 0.0
-            norm = BM25_K1 * (1 - BM25_B + BM25_B * len(terms) / max(1.0, self._average))
-            for term in asked:
-                if tf := counts.get(term, 0):
-                    score += self.idf(term) * tf * (BM25_K1 + 1) / (tf + norm)
-            scores.append(score)
-        return scores
+        weights = {term: self.idf(term) for term in asked}
+        return bm25(asked, self._counts, [len(t) for t in self._terms], weights)
+
+    def _embedded(self, query: str) -> np.ndarray | None:
+        if self.embedder is None or self._vectors is None:
+            return None
+        [vector] = self.embedder.embed([query[:1000]])
+        return np.asarray(vector, dtype=np.float32)
 
     def similarities(self, query: str) -> list[float]:
-        if self.embedder is None or not self._vectors:
+        vector = self._embedded(query)
+        if vector is None or self._vectors is None:
             return [0.0] * len(self.chunks)
-        [vector] = self.embedder.embed([query[:1000]])
-        return [sum(a * b for a, b in zip(vector, row, strict=True)) for row in self._vectors]
+        return [float(x) for x in self._vectors @ vector]
 
     def search(self, query: str, k: int = 5) -> list[Hit]:
         """The k chunks most relevant to the query, best first."""
@@ -85,14 +212,28 @@ class Retriever:
             return []
         keyword = self.keyword_scores(query)
         similarity = self.similarities(query)
-        fused = [0.0] * len(self.chunks)
-        by_meaning = sorted(range(len(self.chunks)), key=lambda i: -similarity[i])
-        for rank, i in enumerate(by_meaning, start=1):
-            fused[i] += 1 / (RRF_K + rank)
-        by_words = sorted(
-            (i for i in range(len(self.chunks)) if keyword[i] > 0), key=lambda i: -keyword[i]
-        )
-        for rank, i in enumerate(by_words, start=1):
-            fused[i] += 1 / (RRF_K + rank)
+        fused = fuse(similarity, keyword)
         best = sorted(range(len(self.chunks)), key=lambda i: -fused[i])[:k]
         return [Hit(self.chunks[i], fused[i], similarity[i], keyword[i]) for i in best]
+
+    def find_passages(self, query: str, k: int = 12) -> list[PassageHit]:
+        """The k passages most relevant to the query, best first. A question-and-answer
+        passage is as close in meaning as the closer of itself and its question."""
+        query = query.strip()
+        if not query or not self.passages:
+            return []
+        asked = set(words_of(query))
+        weights = {term: self.idf(term) for term in asked}
+        keyword = bm25(asked, self._passage_counts, self._passage_lengths, weights)
+        vector = self._embedded(query)
+        if vector is None or self._passage_vectors is None or self._asks_vectors is None:
+            similarity = [0.0] * len(self.passages)
+        else:
+            close = self._passage_vectors @ vector
+            if self._asking:
+                asks = self._asks_vectors @ vector
+                close[self._asking] = np.maximum(close[self._asking], asks)
+            similarity = [float(x) for x in close]
+        fused = fuse(similarity, keyword)
+        best = sorted(range(len(self.passages)), key=lambda i: -fused[i])[:k]
+        return [PassageHit(self.passages[i], fused[i], similarity[i], keyword[i]) for i in best]
