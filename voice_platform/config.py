@@ -170,6 +170,16 @@ class Settings(BaseSettings):
         default="", description="ElevenLabs API base URL (empty: ElevenLabs' own)."
     )
 
+    call_silence_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=120,
+        description="Seconds of caller silence before the agent asks if they are still there.",
+    )
+    call_transfer_timeout_seconds: int = Field(
+        default=20, ge=5, le=120, description="Seconds a transfer rings before taking a message."
+    )
+
     crawl_allow_private_networks: bool = Field(
         default=False,
         description="Let the crawler read private and loopback addresses (tests, intranets).",

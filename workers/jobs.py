@@ -31,3 +31,14 @@ async def create_agent(ctx: dict[str, Any], agent_id: str, tenant_id: str) -> st
         embedder=get_embedder(),
     )
     return status.value
+
+
+async def notify_message(ctx: dict[str, Any], message_id: str, tenant_id: str) -> dict[str, str]:
+    """Tell the business about a message a caller left (email and webhook)."""
+    import uuid
+
+    from voice_platform.services.messages import notify
+
+    return await notify(
+        uuid.UUID(message_id), uuid.UUID(tenant_id), http=ctx["http"], settings=ctx["settings"]
+    )

@@ -249,6 +249,12 @@ STAFF_ONLY = expect(403, anonymous=401, staff=200)
 # (method, path): (request body, expected status per principal)
 MATRIX: dict[tuple[str, str], tuple[dict[str, Any] | str | None, dict[str, int]]] = {
     ("GET", "/api/health"): (None, PUBLIC),
+    # Twilio's webhooks answer only Twilio's signature, whoever else asks.
+    ("POST", "/api/twilio/voice"): (None, expect(403)),
+    ("POST", "/api/twilio/relay-ended"): (None, expect(403)),
+    ("POST", "/api/twilio/dial-ended"): (None, expect(403)),
+    ("POST", "/api/twilio/status"): (None, expect(403)),
+    ("POST", "/api/twilio/recording"): (None, expect(403)),
     ("POST", "/api/auth/register"): (
         {"business_name": "New Shop", "email": "new@shop.example", "password": PASSWORD},
         expect(201),

@@ -10,7 +10,8 @@ from voice_platform.runtime import migrations
 
 TENANT_TABLES = {
     "tenants", "memberships", "audit_log", "phone_numbers", "provider_credentials",
-    "custom_voices", "llm_usage",
+    "custom_voices", "llm_usage", "creation_jobs", "creation_events", "calls", "call_turns",
+    "call_messages",
 }  # fmt: skip
 
 
@@ -45,7 +46,14 @@ def test_downgrade_to_base_and_back(db: Servers) -> None:
     migrations.downgrade("base")
     dispose_engines()
     assert "tenants" not in inspect(owner_engine()).get_table_names()
-    assert migrations.pending(owner_url(get_settings())) == ["0005", "0004", "0003", "0002", "0001"]
+    assert migrations.pending(owner_url(get_settings())) == [
+        "0006",
+        "0005",
+        "0004",
+        "0003",
+        "0002",
+        "0001",
+    ]
     migrations.upgrade()
     dispose_engines()
     assert "tenants" in inspect(owner_engine()).get_table_names()

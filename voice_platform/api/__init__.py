@@ -19,6 +19,7 @@ from voice_platform.api.routers import (
     providers,
     staff,
     tenants,
+    twilio,
     voices,
 )
 from voice_platform.api.security import SecurityHeadersMiddleware
@@ -64,6 +65,7 @@ def create_api(settings: Settings | None = None) -> FastAPI:
     api.include_router(numbers.router)
     api.include_router(voices.router)
     api.include_router(providers.router)
+    api.include_router(twilio.router)
 
     @api.api_route(
         "/{path:path}",

@@ -19,7 +19,7 @@ ENGLISH: dict[str, str] = {
     "the team.",
     "offer_message": "I can take a message and have someone get back to you.",
     "handoff": "Of course, let me transfer you to someone who can help.",
-    "message": "Sure, I can take a message. What's your name, number, and what should I pass on?",
+    "message": "Sure, I can take a message. What's your name?",
     "how_can_help": "How can I help you?",
     "say_again": "Sorry, let me start again.",
     # what the dialogue says in its own voice
@@ -56,8 +56,7 @@ SPANISH: dict[str, str] = {
     "transferirle con el equipo.",
     "offer_message": "Puedo tomar un mensaje para que alguien le devuelva la llamada.",
     "handoff": "Por supuesto, le transfiero con alguien que pueda ayudarle.",
-    "message": "Claro, puedo tomar un mensaje. ¿Cuál es su nombre, su número y qué mensaje "
-    "desea dejar?",
+    "message": "Claro, puedo tomar un mensaje. ¿Cuál es su nombre?",
     "how_can_help": "¿En qué puedo ayudarle?",
     "say_again": "Perdón, permítame empezar de nuevo.",
     "ask_name": "Claro, puedo tomar un mensaje. ¿Cuál es su nombre?",
@@ -93,8 +92,7 @@ FRENCH: dict[str, str] = {
     "l'équipe.",
     "offer_message": "Je peux prendre un message pour qu'on vous rappelle.",
     "handoff": "Bien sûr, je vous transfère à quelqu'un qui pourra vous aider.",
-    "message": "Bien sûr, je peux prendre un message. Quels sont votre nom, votre numéro, et "
-    "que dois-je transmettre ?",
+    "message": "Bien sûr, je peux prendre un message. Quel est votre nom ?",
     "how_can_help": "Comment puis-je vous aider ?",
     "say_again": "Pardon, je reprends.",
     "ask_name": "Bien sûr, je peux prendre un message. Quel est votre nom ?",
@@ -131,8 +129,7 @@ GERMAN: dict[str, str] = {
     "mit dem Team verbinden.",
     "offer_message": "Ich kann eine Nachricht aufnehmen, damit Sie zurückgerufen werden.",
     "handoff": "Natürlich, ich verbinde Sie mit jemandem, der Ihnen helfen kann.",
-    "message": "Gern nehme ich eine Nachricht auf. Wie ist Ihr Name, Ihre Nummer, und was soll "
-    "ich ausrichten?",
+    "message": "Gern nehme ich eine Nachricht auf. Wie ist Ihr Name?",
     "how_can_help": "Wie kann ich Ihnen helfen?",
     "say_again": "Entschuldigung, ich fange noch einmal an.",
     "ask_name": "Gern nehme ich eine Nachricht auf. Wie ist Ihr Name?",
@@ -168,8 +165,7 @@ ITALIAN: dict[str, str] = {
     "offer_both": "Posso prendere un messaggio per farla richiamare, oppure trasferirla al team.",
     "offer_message": "Posso prendere un messaggio per farla richiamare.",
     "handoff": "Certo, la trasferisco a qualcuno che può aiutarla.",
-    "message": "Certo, posso prendere un messaggio. Mi dice il suo nome, il suo numero e cosa "
-    "devo riferire?",
+    "message": "Certo, posso prendere un messaggio. Qual è il suo nome?",
     "how_can_help": "Come posso aiutarla?",
     "say_again": "Mi scusi, ricomincio.",
     "ask_name": "Certo, posso prendere un messaggio. Qual è il suo nome?",
@@ -206,7 +202,7 @@ PORTUGUESE: dict[str, str] = {
     "para a equipe.",
     "offer_message": "Posso anotar um recado para alguém retornar a ligação.",
     "handoff": "Claro, vou transferir você para alguém que possa ajudar.",
-    "message": "Claro, posso anotar um recado. Qual é o seu nome, o seu número e qual é o recado?",
+    "message": "Claro, posso anotar um recado. Qual é o seu nome?",
     "how_can_help": "Como posso ajudar?",
     "say_again": "Desculpe, vou começar de novo.",
     "ask_name": "Claro, posso anotar um recado. Qual é o seu nome?",

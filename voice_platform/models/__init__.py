@@ -24,6 +24,17 @@ from voice_platform.models.auth import (
     PasswordReset,
     RefreshToken,
 )
+from voice_platform.models.call import (
+    Call,
+    CallDetail,
+    CallMessage,
+    CallMessagePublic,
+    CallOutcome,
+    CallPublic,
+    CallStatus,
+    CallTurn,
+    CallTurnPublic,
+)
 from voice_platform.models.creation import (
     CreationEvent,
     CreationJob,
@@ -56,6 +67,15 @@ __all__ = [
     "ApiKeyPublic",
     "ApiKeyScope",
     "AuditEntry",
+    "Call",
+    "CallDetail",
+    "CallMessage",
+    "CallMessagePublic",
+    "CallOutcome",
+    "CallPublic",
+    "CallStatus",
+    "CallTurn",
+    "CallTurnPublic",
     "CreationEvent",
     "CreationJob",
     "CreationOptions",

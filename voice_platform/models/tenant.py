@@ -19,6 +19,8 @@ class TenantBase(SQLModel):
     business_phone: str | None = Field(default=None, max_length=20)
     # Where messages and notices for the business go.
     notification_email: str | None = Field(default=None, max_length=320)
+    # Where a JSON notice of every message a caller leaves is posted, if anywhere.
+    message_webhook_url: str | None = Field(default=None, max_length=2000)
 
 
 class Tenant(TenantBase, table=True):
@@ -38,6 +40,7 @@ class TenantUpdate(SQLModel):
     time_zone: str | None = Field(default=None, max_length=64)
     business_phone: str | None = Field(default=None, max_length=20)
     notification_email: str | None = Field(default=None, max_length=320)
+    message_webhook_url: str | None = Field(default=None, max_length=2000)
 
 
 class TenantPublic(TenantBase):

@@ -60,6 +60,7 @@ class SettingsState(rx.State):
     time_zone: str = "UTC"
     business_phone: str = ""
     notification_email: str = ""
+    message_webhook_url: str = ""
     errors: dict[str, str] = {}
     saved: str = ""
     busy: bool = False
@@ -70,6 +71,7 @@ class SettingsState(rx.State):
         self.time_zone = tenant.time_zone
         self.business_phone = tenant.business_phone or ""
         self.notification_email = tenant.notification_email or ""
+        self.message_webhook_url = tenant.message_webhook_url or ""
         self.form_key += 1
 
     @rx.event
@@ -104,6 +106,7 @@ class SettingsState(rx.State):
                 time_zone=str(form.get("time_zone", "")) or None,
                 business_phone=str(form.get("business_phone", "")),
                 notification_email=str(form.get("notification_email", "")),
+                message_webhook_url=str(form.get("message_webhook_url", "")),
             )
         except ValidationError as exc:
             self.errors = validation_errors(exc)
@@ -185,6 +188,20 @@ def settings_form() -> rx.Component:
                 SettingsState.errors.get("notification_email", ""),
                 control_id="notification_email",
                 hint="Messages taken from callers and notices go here.",
+            ),
+            field(
+                "Message webhook",
+                text_input(
+                    "message_webhook_url",
+                    control_id="message_webhook_url",
+                    type_="url",
+                    default_value=SettingsState.message_webhook_url,
+                    placeholder="https://example.com/hooks/messages",
+                    disabled=read_only,
+                ),
+                SettingsState.errors.get("message_webhook_url", ""),
+                control_id="message_webhook_url",
+                hint="Optional: each message a caller leaves is also posted here as JSON.",
             ),
             rx.cond(
                 SettingsState.can_edit,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlmodel import Session, col, func, or_, select
@@ -17,7 +18,7 @@ from voice_platform.services.principal import Principal, authorize, require_staf
 from voice_platform.services.validation import normalize_email
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-EDITABLE = ("name", "time_zone", "business_phone", "notification_email")
+EDITABLE = ("name", "time_zone", "business_phone", "notification_email", "message_webhook_url")
 
 
 def time_zones() -> list[str]:
@@ -30,6 +31,7 @@ def check_tenant_fields(
     time_zone: str | None = None,
     business_phone: str | None = None,
     notification_email: str | None = None,
+    message_webhook_url: str | None = None,
 ) -> None:
     if name is not None and not name.strip():
         raise InvalidInput("Enter the business's name", field="name")
@@ -48,6 +50,13 @@ def check_tenant_fields(
         )
     if notification_email:
         normalize_email(notification_email, field="notification_email")
+    if message_webhook_url:
+        parsed = urlsplit(message_webhook_url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise InvalidInput(
+                "Enter the full address, such as https://example.com/hooks/messages",
+                field="message_webhook_url",
+            )
 
 
 def slugify(name: str) -> str:
@@ -83,7 +92,7 @@ def update_tenant(
 ) -> Tenant:
     authorize(principal, tenant_id, min_role=Role.ADMIN, write=True)
     values = changes.model_dump(exclude_unset=True)
-    for field in ("business_phone", "notification_email"):
+    for field in ("business_phone", "notification_email", "message_webhook_url"):
         if field in values and isinstance(values[field], str):
             values[field] = values[field].strip() or None
     if "name" in values and values["name"] is None:
@@ -117,6 +126,7 @@ def create_tenant(platform: Session, *, principal: Principal, data: TenantCreate
         time_zone=data.time_zone,
         business_phone=data.business_phone,
         notification_email=data.notification_email,
+        message_webhook_url=data.message_webhook_url,
     )
     if platform.exec(select(Tenant).where(Tenant.slug == data.slug)).first():
         raise Conflict(f"The slug {data.slug!r} is taken", field="slug")
