@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -13,6 +13,11 @@ from rich.console import Console
 
 from voice_platform import __version__
 from voice_platform.config import PROJECT_ROOT, Settings
+
+if TYPE_CHECKING:
+    import uuid
+
+    from voice_platform.knowledge.schemas import KnowledgeBase
 
 app = typer.Typer(
     help="Voice agent platform for small businesses.",
@@ -385,6 +390,36 @@ def create(
     )
 
 
+def kb_file_or_exit(kb: str) -> KnowledgeBase:
+    """A knowledge-base export read from a file, or a clear message and exit 1."""
+    import json
+    from pathlib import Path
+
+    from voice_platform.knowledge.document import parse_document
+    from voice_platform.services.errors import ServiceError
+
+    try:
+        data = json.loads(Path(kb).read_text())
+        return parse_document(data)
+    except OSError as exc:
+        console.print(f"[red]Cannot read the knowledge base {kb}: {exc.strerror or exc}[/red]")
+        raise typer.Exit(1) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        console.print(f"[red]The knowledge base {kb} is not JSON: {exc}[/red]")
+        raise typer.Exit(1) from None
+    except ServiceError as exc:
+        problems = "; ".join(
+            f"{p.get('category') or ''} {p.get('field', '')}: {p.get('problem', '')}".strip()
+            for p in getattr(exc, "problems", [])[:5]
+        )
+        console.print(
+            f"[red]The knowledge base {kb} is not valid: {exc.message}"
+            + (f" ({problems})" if problems else "")
+            + "[/red]"
+        )
+        raise typer.Exit(1) from None
+
+
 @app.command()
 def ask(
     question: Annotated[
@@ -407,9 +442,7 @@ def ask(
 
     from voice_platform.conversation.engine import answer
     from voice_platform.conversation.retrieval import Retriever
-    from voice_platform.knowledge.document import parse_document
     from voice_platform.providers.llm.local import LocalEmbedder
-    from voice_platform.services.errors import ServiceError
 
     if not kb:
         console.print("[red]Give the knowledge base with --kb kb.json[/red]")
@@ -417,26 +450,7 @@ def ask(
     if (question is None) == (questions is None):
         console.print("[red]Ask one QUESTION, or give --questions q.jsonl (not both)[/red]")
         raise typer.Exit(1)
-    try:
-        data = json.loads(Path(kb).read_text())
-        base = parse_document(data)
-    except OSError as exc:
-        console.print(f"[red]Cannot read the knowledge base {kb}: {exc.strerror or exc}[/red]")
-        raise typer.Exit(1) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        console.print(f"[red]The knowledge base {kb} is not JSON: {exc}[/red]")
-        raise typer.Exit(1) from None
-    except ServiceError as exc:
-        problems = "; ".join(
-            f"{p.get('category') or ''} {p.get('field', '')}: {p.get('problem', '')}".strip()
-            for p in getattr(exc, "problems", [])[:5]
-        )
-        console.print(
-            f"[red]The knowledge base {kb} is not valid: {exc.message}"
-            + (f" ({problems})" if problems else "")
-            + "[/red]"
-        )
-        raise typer.Exit(1) from None
+    base = kb_file_or_exit(kb)
     asked: list[str] = []
     if questions is not None:
         try:
@@ -501,3 +515,91 @@ def ask(
 
 if __name__ == "__main__":
     app()
+
+
+@app.command()
+def call(
+    agent: Annotated[
+        str | None, typer.Argument(help="The agent's id or name (not needed with --kb).")
+    ] = None,
+    tenant: Annotated[
+        str | None, typer.Option(help="The business's slug, when names repeat across them.")
+    ] = None,
+    kb: Annotated[
+        str | None, typer.Option("--kb", help="Talk to a knowledge-base export; no database.")
+    ] = None,
+    caller: Annotated[
+        str, typer.Option(help="The caller's number, as the phone would give it.")
+    ] = "",
+    facts: Annotated[bool, typer.Option(help="Show the facts each answer used.")] = True,
+) -> None:
+    """A text call with an agent, as a caller would have it: the same dialogue as the phone
+    (answers, messages, transfers). Type /keys 123# to press keys, /silence, /quit."""
+    import asyncio
+
+    from voice_platform.conversation.dialogue import CallSetup, Dialogue
+    from voice_platform.conversation.model_engine import engine_for
+    from voice_platform.conversation.retrieval import Retriever
+    from voice_platform.conversation.terminal import talk
+    from voice_platform.providers.llm.local import LocalEmbedder
+    from voice_platform.services import calls
+
+    if kb:
+        base = kb_file_or_exit(kb)
+        setup = CallSetup(
+            kb=base,
+            retriever=Retriever(base, LocalEmbedder()),
+            business=base.business_name or base.categories.profile.name or "us",
+            transfer_to=base.categories.escalation.transfer_number,
+            caller_number=caller,
+        )
+        dialogue = Dialogue(setup, engine_for(None))
+    elif agent:
+        tenant_id, agent_id = agent_or_exit(agent, tenant)
+        setup, _ = calls.agent_setup(tenant_id, agent_id, caller_number=caller)
+        dialogue = Dialogue(setup, calls.engine_for(tenant_id))
+    else:
+        console.print("[red]Name the AGENT to call (its id or name), or give --kb kb.json[/red]")
+        raise typer.Exit(1)
+
+    def read() -> str | None:
+        try:
+            return console.input("[bold]you>[/bold] ")
+        except EOFError:
+            return None
+
+    ended = asyncio.run(talk(dialogue, read, console, facts=facts))
+    console.print(f"[dim]call ended: {ended}[/dim]")
+
+
+def agent_or_exit(agent: str, tenant: str | None) -> tuple[uuid.UUID, uuid.UUID]:
+    """(tenant id, agent id) of the one agent AGENT names, or a clear message and exit 1."""
+    import uuid
+
+    from sqlmodel import col, select
+
+    from voice_platform.db import platform_session
+    from voice_platform.models import Agent, Tenant
+
+    database_or_exit()
+    with platform_session("cli finds an agent to call") as session:
+        query = select(Agent, Tenant).join(Tenant, Tenant.id == Agent.tenant_id)  # type: ignore[arg-type]
+        try:
+            query = query.where(Agent.id == uuid.UUID(agent))
+        except ValueError:
+            query = query.where(col(Agent.name).ilike(agent.strip()))
+        if tenant:
+            query = query.where(Tenant.slug == tenant)
+        found = session.exec(query).all()
+    if not found:
+        where = f" in {tenant}" if tenant else ""
+        console.print(
+            f"[red]No agent {agent!r}{where}; `voice-platform tenants` lists businesses[/red]"
+        )
+        raise typer.Exit(1)
+    if len(found) > 1:
+        names = ", ".join(f"{a.id} ({t.slug})" for a, t in found)
+        console.print(f"[red]{len(found)} agents are called {agent!r}: {names}. Give the id.[/red]")
+        raise typer.Exit(1)
+    [(row, _)] = found
+    return row.tenant_id, row.id

@@ -153,7 +153,7 @@ def kb() -> KnowledgeBase:
 
 
 def context(kb: KnowledgeBase, question: str, **kw: Any) -> TurnContext:
-    fields: dict[str, Any] = {"languages": ("en", "es"), **kw}
+    fields: dict[str, Any] = {"languages": ("en", "es"), "transfer_available": True, **kw}
     return TurnContext(question=question, kb=kb, retriever=Retriever(kb, None), **fields)
 
 

@@ -120,7 +120,7 @@ def opening_line(
     greeting: str, business: str, kb: KnowledgeBase, *, take_messages: bool, now: datetime | None
 ) -> str:
     """The agent's greeting, and when the business is closed, what it can still do."""
-    said = greeting or f"Thank you for calling {business}. How can I help you?"
+    said = greeting or f"Thanks for calling {business}! How can I help you?"
     if take_messages and is_open(kb, now) is False:
         said = f"{said} {phrase('closed_now')}"
     return said
@@ -176,6 +176,27 @@ class Dialogue:
         self.silences = 0
         self.keyed = ""
         self.draft: dict[str, str] = {}
+
+    def memory(self) -> dict[str, Any]:
+        """Where the call is, as plain data (the browser console keeps it between turns)."""
+        return {
+            "language": self.language,
+            "history": [list(entry) for entry in self.history],
+            "step": self.step,
+            "silences": self.silences,
+            "keyed": self.keyed,
+            "draft": dict(self.draft),
+        }
+
+    def recall(self, memory: dict[str, Any]) -> Dialogue:
+        """Carry on from `memory()`."""
+        self.language = str(memory.get("language") or self.language)
+        self.history = [(speaker, text) for speaker, text in memory.get("history", [])]
+        self.step = memory.get("step", "talk")
+        self.silences = int(memory.get("silences", 0))
+        self.keyed = str(memory.get("keyed", ""))
+        self.draft = {str(k): str(v) for k, v in dict(memory.get("draft", {})).items()}
+        return self
 
     # --- what the caller does ----------------------------------------------------------------
 

@@ -29,12 +29,13 @@ def offer_key(kb: KnowledgeBase) -> str:
 def in_language(turn: Turn, context: TurnContext) -> Turn:
     """The rules' Turn with its fixed sentences in the context's language."""
     language = context.language
+    if turn.action == "message":
+        # The call then takes the message step by step, starting with the caller's name.
+        return replace(turn, text=phrase("message", language))
     if base_language(language) == "en" or not has_phrases(language):
         return turn
     if turn.action == "handoff":
         return replace(turn, text=phrase("handoff", language))
-    if turn.action == "message":
-        return replace(turn, text=phrase("message", language))
     if turn.action == "unknown":
         if not context.question.strip():
             return replace(turn, text=phrase("how_can_help", language))
@@ -43,13 +44,26 @@ def in_language(turn: Turn, context: TurnContext) -> Turn:
     return turn
 
 
+def within_reach(turn: Turn, context: TurnContext) -> Turn:
+    """Offer and promise a transfer only when the call can make one now; otherwise the
+    dialogue says why not and takes a message."""
+    if context.transfer_available:
+        return turn
+    if turn.action == "handoff":
+        return replace(turn, text="")
+    if turn.action == "unknown" and context.question.strip():
+        said = f"{phrase('unknown', context.language)} {phrase('offer_message', context.language)}"
+        return replace(turn, text=said)
+    return turn
+
+
 def rules_turn(context: TurnContext) -> Turn:
     if base_language(context.language) != "en":
         asked = intent_in(context.question, context.language)
         if asked is not None:
-            return in_language(Turn(asked, ""), context)
+            return within_reach(in_language(Turn(asked, ""), context), context)
     turn = answer(context.question, context.kb, context.retriever, now=context.now)
-    return in_language(turn, context)
+    return within_reach(in_language(turn, context), context)
 
 
 class RulesEngine:

@@ -3,9 +3,7 @@ it did (answer, take a message, hand off), the facts it used and how long it too
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,51 +12,99 @@ from sqlmodel import Session
 
 from voice_platform.components.forms import form_error, muted, not_allowed
 from voice_platform.components.layout import template
-from voice_platform.conversation.engine import answer
-from voice_platform.conversation.retrieval import Retriever
-from voice_platform.knowledge.schemas import KnowledgeBase
-from voice_platform.providers.llm import get_embedder
-from voice_platform.services import agents, knowledge
+from voice_platform.conversation.dialogue import (
+    AgentTurn,
+    CallEnd,
+    Dialogue,
+    Event,
+    LanguageChange,
+    MessageTaken,
+)
+from voice_platform.services import agents, calls
 from voice_platform.services.errors import NotFound, ServiceError
 from voice_platform.services.principal import Principal
 from voice_platform.state.agent_scope import run_for_agent
-from voice_platform.state.auth import form_errors
+from voice_platform.state.auth import form_errors, in_thread
 
 ACTIONS = {
     "answer": "Answered",
     "unknown": "Did not know",
     "message": "Takes a message",
     "handoff": "Transfers to a person",
+    "end": "Ends the call",
+}
+ENDINGS = {
+    "handoff": "The call is transferred to {to}.",
+    "caller": "The caller said goodbye; the call ends.",
+    "agent": "The agent ended the call.",
+    "silence": "The caller said nothing; the call ends.",
 }
 
 
-INDEXES = 32
-_indexes: OrderedDict[tuple[uuid.UUID, int], Retriever] = OrderedDict()
+def line(who: str, text: str, action: str = "", facts: str = "", ms: str = "") -> dict[str, str]:
+    return {"who": who, "text": text, "action": action, "facts": facts, "ms": ms}
 
 
-def retriever_for(agent_id: uuid.UUID, version: int, kb: KnowledgeBase) -> Retriever:
-    """One index per knowledge-base version, kept for the next turns: embedding the chunks
-    is the slow part of a turn."""
-    key = (agent_id, version)
-    if key not in _indexes:
-        _indexes[key] = Retriever(kb, get_embedder())
-        while len(_indexes) > INDEXES:
-            _indexes.popitem(last=False)
-    _indexes.move_to_end(key)
-    return _indexes[key]
+def lines_of(events: list[Event]) -> tuple[list[dict[str, str]], bool]:
+    """What the console shows for a turn's events, and whether the call is over."""
+    shown: list[dict[str, str]] = []
+    ended = False
+    for event in events:
+        if isinstance(event, AgentTurn):
+            turn = event.turn
+            shown.append(
+                line(
+                    "agent",
+                    turn.text,
+                    ACTIONS.get(turn.action, turn.action),
+                    " · ".join(f"[{c.category}] {c.text[:140]}" for c in turn.facts),
+                    f"{event.latency_ms} ms",
+                )
+            )
+        elif isinstance(event, MessageTaken):
+            shown.append(
+                line(
+                    "system",
+                    f"Message taken from {event.caller_name} ({event.callback_number}): "
+                    f"{event.body}. On a real call it is saved and sent to the business.",
+                )
+            )
+        elif isinstance(event, LanguageChange):
+            shown.append(line("system", f"The call switches to {event.language}."))
+        elif isinstance(event, CallEnd):
+            ended = True
+            to = str(event.handoff.get("to", "a person"))
+            shown.append(line("system", ENDINGS[event.reason].format(to=to)))
+    return shown, ended
 
 
 class ConsoleState(rx.State):
     loaded: bool = False
     missing: bool = False
     no_tenant: bool = False
-    can_edit: bool = False
     agent_name: str = ""
     agent_id: str = ""
     turns: list[dict[str, str]] = []
+    # Where the conversation is (Dialogue.memory()), between turns.
+    memory: dict[str, Any] = {}
+    ended: bool = False
     errors: dict[str, str] = {}
     busy: bool = False
     form_key: int = 0
+
+    async def _dialogue(self) -> Dialogue | None:
+        def tenant_of(s: Session, p: Principal, a: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+            agent = agents.get_agent(s, principal=p, agent_id=a)
+            return agent.tenant_id, agent.id
+
+        found = await run_for_agent(self, tenant_of)
+        if found is None:
+            return None
+        tenant_id, agent_id = found
+        setup, agent = await in_thread(lambda: calls.agent_setup(tenant_id, agent_id))
+        engine = await in_thread(lambda: calls.engine_for(tenant_id))
+        self.agent_name = agent.name
+        return Dialogue(setup, engine)
 
     @rx.event
     async def load(self) -> None:
@@ -66,65 +112,52 @@ class ConsoleState(rx.State):
         self.missing = False
         self.errors = {}
         self.turns = []
+        self.memory = {}
+        self.ended = False
         self.busy = False
-
-        def read(s: Session, p: Principal, a: uuid.UUID) -> tuple[str, str]:
-            agent = agents.get_agent(s, principal=p, agent_id=a)
-            return agent.name, agent.greeting or f"Thanks for calling {agent.name}!"
-
         try:
-            found = await run_for_agent(self, read)
+            dialogue = await self._dialogue()
         except NotFound:
             self.missing = True
             return
-        if found is not None:
-            self.agent_name, greeting = found
-            self.agent_id = str(self.router.page.params.get("agent_id", ""))
-            self.turns = [{"who": "agent", "text": greeting, "action": "", "facts": "", "ms": ""}]
-            self.loaded = True
+        if dialogue is None:
+            return
+        self.agent_id = str(self.router.page.params.get("agent_id", ""))
+        self.turns = [line("agent", dialogue.opening())]
+        self.memory = dialogue.memory()
+        self.loaded = True
 
     @rx.event
     async def say(self, form: dict[str, Any]) -> AsyncIterator[None]:
         question = " ".join(str(form.get("question", "")).split())
         self.errors = {}
+        if self.ended:
+            self.errors = {"question": "The call has ended: start a new one to go on."}
+            return
         if not question:
             self.errors = {"question": "Say something, as a caller would."}
             return
-        self.turns = [
-            *self.turns,
-            {"who": "caller", "text": question, "action": "", "facts": "", "ms": ""},
-        ]
+        self.turns = [*self.turns, line("caller", question)]
         self.form_key += 1
         self.busy = True
         yield
-
-        def reply(s: Session, p: Principal, a: uuid.UUID) -> dict[str, str]:
-            snapshot = knowledge.load(s, principal=p, agent_id=a)
-            started = time.perf_counter()
-            index = retriever_for(a, snapshot.version, snapshot.kb)
-            turn = answer(question, snapshot.kb, index)
-            return {
-                "who": "agent",
-                "text": turn.text,
-                "action": ACTIONS.get(turn.action, turn.action),
-                "facts": " · ".join(f"[{c.category}] {c.text[:140]}" for c in turn.facts),
-                "ms": f"{(time.perf_counter() - started) * 1000:.0f} ms",
-            }
-
         try:
-            said = await run_for_agent(self, reply)
+            dialogue = await self._dialogue()
+            if dialogue is not None:
+                dialogue.recall(self.memory)
+                events = [event async for event in dialogue.hear(question)]
+                shown, self.ended = lines_of(events)
+                self.turns = [*self.turns, *shown]
+                self.memory = dialogue.memory()
         except ServiceError as exc:
             self.errors = form_errors(exc)
-            said = None
-        if said is not None:
-            self.turns = [*self.turns, said]
         self.busy = False
 
 
 State = ConsoleState
 
 
-def bubble(turn: Any) -> rx.Component:
+def said(turn: Any) -> rx.Component:
     caller = turn["who"] == "caller"
     return rx.box(
         rx.text(turn["text"], size="3", overflow_wrap="anywhere"),
@@ -151,6 +184,22 @@ def bubble(turn: Any) -> rx.Component:
     )
 
 
+def bubble(turn: Any) -> rx.Component:
+    """A line of the call: the caller's or the agent's words, or what happened (a message
+    taken, a transfer, the end of the call)."""
+    return rx.cond(
+        turn["who"] == "system",
+        rx.callout(
+            turn["text"],
+            icon="info",
+            size="1",
+            width="100%",
+            data_testid="console-event",
+        ),
+        said(turn),
+    )
+
+
 def content() -> rx.Component:
     return rx.vstack(
         rx.link(
@@ -161,6 +210,16 @@ def content() -> rx.Component:
         rx.heading("Talk to " + State.agent_name, size="6", overflow_wrap="anywhere"),
         muted("Type what a caller would say. Each answer shows what the agent did and why."),
         rx.vstack(rx.foreach(State.turns, bubble), spacing="3", width="100%"),
+        rx.cond(
+            State.ended,
+            rx.button(
+                rx.icon("phone", size=16),
+                "Start a new call",
+                on_click=State.load,
+                size="3",
+                data_testid="console-restart",
+            ),
+        ),
         rx.form(
             rx.hstack(
                 rx.input(

@@ -278,11 +278,20 @@ def redeem(token: str) -> Ticket | None:
 
 def setup_for(ticket: Ticket) -> tuple[CallSetup, Agent]:
     """Everything the call's dialogue needs, read once when the relay connects."""
-    with tenant_session(ticket.tenant_id) as session:
-        agent = session.get(Agent, ticket.agent_id)
+    caller = ticket.caller_number if ticket.caller_number.startswith("+") else ""
+    return agent_setup(ticket.tenant_id, ticket.agent_id, caller_number=caller)
+
+
+def agent_setup(
+    tenant_id: uuid.UUID, agent_id: uuid.UUID, *, caller_number: str = ""
+) -> tuple[CallSetup, Agent]:
+    """What a conversation with this agent starts from: its knowledge, persona, languages,
+    and where a person can be reached."""
+    with tenant_session(tenant_id) as session:
+        agent = session.get(Agent, agent_id)
         if agent is None:
-            raise LookupError("The call's agent is gone")
-        tenant = session.get(Tenant, ticket.tenant_id)
+            raise LookupError("No such agent")
+        tenant = session.get(Tenant, tenant_id)
         number = session.exec(select(PhoneNumber).where(PhoneNumber.agent_id == agent.id)).first()
         kb, version = _knowledge(session, agent.id)
     transfer_to = (
@@ -303,7 +312,7 @@ def setup_for(ticket: Ticket) -> tuple[CallSetup, Agent]:
         transfer_to=transfer_to,
         transfer_after_hours=agent.after_hours == AfterHours.TRANSFER,
         take_messages=kb.categories.escalation.take_messages is not False,
-        caller_number=ticket.caller_number if ticket.caller_number.startswith("+") else "",
+        caller_number=caller_number,
     )
     return setup, agent
 
