@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from voice_platform.conversation.engine import MAX_WORDS, answer
-from voice_platform.conversation.retrieval import Retriever, words_of
+from voice_platform.conversation.engine import MAX_WORDS, answer, same_word
+from voice_platform.conversation.retrieval import Retriever, split_chunk, words_of
+from voice_platform.knowledge.chunks import Chunk
 from voice_platform.knowledge.schemas import (
     FAQ,
     Categories,
@@ -28,6 +29,9 @@ from voice_platform.knowledge.schemas import (
     Price,
     PriceItem,
     Pricing,
+    Profile,
+    Service,
+    Services,
     Weekly,
 )
 from voice_platform.providers.llm.base import DIMENSIONS
@@ -160,3 +164,161 @@ def test_an_emergency_follows_the_emergency_facts(kb: KnowledgeBase, retriever: 
     turn = answer("My son's tooth got knocked out, it's an emergency!", kb, retriever)
     assert turn.action == "answer"
     assert "milk" in turn.text
+
+
+# --- passages: the sentence that answers, and knowing when not to answer -------------------
+
+
+@pytest.fixture
+def shop() -> KnowledgeBase:
+    """A plumber whose facts say several things each, as crawled pages do."""
+    return KnowledgeBase(
+        business_name="Test Plumbing",
+        categories=Categories(
+            services=Services(
+                services=[
+                    Service(name="Tank water heater installation", price=Price(amount=1650)),
+                    Service(name="Drain cleaning", description="Kitchen and bath clogs cleared."),
+                ]
+            ),
+            policies=Policies(
+                policies=[
+                    Policy(
+                        title="Warranty",
+                        text="Every repair is guaranteed for one year. Dr. Pipe Smith signs "
+                        "each warranty card. Water heaters carry a 6-year tank warranty.",
+                    ),
+                    Policy(
+                        title="Appointments",
+                        text="What to Bring: A photo ID; Your model number; Photos of the leak",
+                    ),
+                ]
+            ),
+            faqs=FAQs(
+                faqs=[
+                    FAQ(
+                        question="Do you take walk-ins?",
+                        answer="Yes. Walk-ins are welcome Tuesday through Friday, 10 AM to 4 PM.",
+                    )
+                ]
+            ),
+            profile=Profile(
+                facts=[
+                    Fact(text="“They fixed my sewer line in an hour and charged $20.” — Sam K."),
+                    Fact(text="Sewer Lines: We replace sewer lines. Learn more →"),
+                ]
+            ),
+        ),
+    )
+
+
+@pytest.fixture
+def shop_retriever(shop: KnowledgeBase) -> Retriever:
+    return Retriever(shop, WordsEmbedder())
+
+
+def test_a_fact_is_cut_into_passages_with_their_headings() -> None:
+    chunk = Chunk(
+        "policies",
+        "p",
+        "Office: Dr. Ruiz sees kids. Parking is free.; Late Arrivals: Call us.; "
+        "Do you have Wi-Fi?: Yes, it is free.",
+        None,
+    )
+    passages = split_chunk(chunk)
+    assert [p.text for p in passages] == [
+        "Dr. Ruiz sees kids.",  # not cut after "Dr."
+        "Parking is free.",
+        "Call us.",
+        "Yes, it is free.",
+    ]
+    assert [p.heading for p in passages] == ["Office", "Office", "Late Arrivals", ""]
+    assert passages[3].asks == "Do you have Wi-Fi?"
+    assert passages[3].indexed == "Do you have Wi-Fi?: Yes, it is free."
+    faq = split_chunk(Chunk("faqs", "f", "Q: Is it BYOB? A: No. We have a full bar.", None))
+    assert [(p.asks, p.text) for p in faq] == [
+        ("Is it BYOB?", "No."),
+        ("Is it BYOB?", "We have a full bar."),
+    ]
+
+
+def test_the_sentence_that_covers_the_question_is_said_not_the_whole_fact(
+    shop: KnowledgeBase, shop_retriever: Retriever
+) -> None:
+    turn = answer("How long is the tank warranty on water heaters?", shop, shop_retriever)
+    assert turn.action == "answer"
+    assert "6-year" in turn.text
+    assert "one year" not in turn.text  # the other sentence of the same fact is not said
+    assert turn.facts
+    assert turn.facts[0].category == "policies"
+
+
+def test_a_list_is_said_whole_when_it_is_what_is_asked(
+    shop: KnowledgeBase, shop_retriever: Retriever
+) -> None:
+    turn = answer("What should I bring?", shop, shop_retriever)
+    assert turn.action == "answer"
+    for item in ("photo ID", "model number", "Photos of the leak"):
+        assert item in turn.text
+
+
+def test_a_faq_answer_is_said_whole(shop: KnowledgeBase, shop_retriever: Retriever) -> None:
+    turn = answer("Can I just walk in?", shop, shop_retriever)
+    assert turn.action == "answer"
+    assert turn.text.startswith("Yes.")
+    assert "4 PM" in turn.text
+
+
+def test_reviews_and_link_text_are_never_said(
+    shop: KnowledgeBase, shop_retriever: Retriever
+) -> None:
+    turn = answer("How much does a sewer line cost?", shop, shop_retriever)
+    # the only price near "sewer line" is a customer's word in a review: not the business's
+    assert turn.action == "unknown"
+    assert "$20" not in turn.text
+    said = answer("Do you replace sewer lines?", shop, shop_retriever)
+    assert said.action == "answer"
+    assert "Learn more" not in said.text
+    assert "“" not in said.text
+
+
+def test_a_price_question_needs_a_price(shop: KnowledgeBase, shop_retriever: Retriever) -> None:
+    assert answer("How much is drain cleaning?", shop, shop_retriever).action == "unknown"
+    turn = answer("How much is a tank water heater installation?", shop, shop_retriever)
+    assert turn.action == "answer"
+    assert "$1,650" in turn.text
+
+
+def test_a_which_question_needs_the_thing_it_names(
+    shop: KnowledgeBase, shop_retriever: Retriever
+) -> None:
+    assert answer("What brand of water heaters do you install?", shop, shop_retriever).action == (
+        "unknown"
+    )
+
+
+def test_a_word_the_business_never_uses_is_declined(
+    shop: KnowledgeBase, shop_retriever: Retriever
+) -> None:
+    # "solar" is in no fact: the water heater facts do not answer it
+    assert answer("Do you install solar water heaters?", shop, shop_retriever).action == "unknown"
+    assert answer("Do you install water heaters?", shop, shop_retriever).action == "answer"
+    # who the caller speaks for is not the point of the question
+    turn = answer("My daughter wants to know: do you take walk-ins?", shop, shop_retriever)
+    assert turn.action == "answer"
+
+
+def test_whether_someone_is_free_is_for_the_calendar(
+    shop: KnowledgeBase, shop_retriever: Retriever
+) -> None:
+    turn = answer("Is Dr. Smith working next Thursday afternoon?", shop, shop_retriever)
+    assert turn.action == "unknown"
+    assert "message" in turn.text
+
+
+def test_word_endings_count_as_the_same_word() -> None:
+    assert same_word("dentist", "dentistry")
+    assert same_word("parti", "party")
+    assert same_word("refer", "referr")
+    assert not same_word("card", "care")
+    assert not same_word("fee", "feel")

@@ -289,6 +289,8 @@ RUNNER_UP = 0.85
 # A sentence of the best fact is said too when it covers this share of what the best covers.
 ALSO_SAID = 0.6
 CANDIDATES = 12
+# A passage whose heading is what the question is about ranks above one that mentions it.
+TOPIC_WEIGHT = 0.25
 # An answer of the site's own question-and-answer page is said whole up to this many words.
 FAQ_WORDS = 45
 # A sentence this short is said with its heading ("Fringe Benefits: Our free rewards program.").
@@ -366,10 +368,12 @@ def spoken(chunk: Chunk) -> str:
 
 
 def sayable(passage: Passage) -> bool:
-    """Not a review quoted on the site, nor a link's words."""
+    """Not a review quoted on the site, nor a link's words, nor a question."""
     text = passage.text
     if TESTIMONIAL.search(text) or TESTIMONIAL.search(passage.heading):
         return False
+    if text.endswith("?"):
+        return False  # a question the site asks ("Burst pipe at 2 a.m.?") answers nothing
     return not NAVIGATION.search(text) and len(passage.indexed.split()) >= 3
 
 
@@ -392,10 +396,11 @@ def fits(question: str, text: str) -> bool:
 class Scored:
     hit: PassageHit
     cover: float
+    topic: float = 0.0  # how much of the question the passage's heading or question covers
 
     @property
     def score(self) -> float:
-        return self.cover + self.hit.similarity
+        return self.cover + self.hit.similarity + TOPIC_WEIGHT * self.topic
 
     @property
     def passage(self) -> Passage:
@@ -422,7 +427,9 @@ def scored(question: str, hits: list[PassageHit], retriever: Searcher) -> list[S
             continue
         if not fits(asked, hit.passage.indexed):
             continue
-        out.append(Scored(hit, coverage(question, hit.passage.indexed, retriever)))
+        lead = hit.passage.heading or hit.passage.asks
+        topic = coverage(question, lead, retriever) if lead else 0.0
+        out.append(Scored(hit, coverage(question, hit.passage.indexed, retriever), topic))
     out.sort(key=lambda s: -s.score)
     return out
 
@@ -497,6 +504,7 @@ def say_passage(question: str, best: Passage, retriever: Searcher, budget: int) 
         keep.add(best.number - 1)
     if len(best.text.split()) < 5 and best.number + 1 < len(passages):
         keep.add(best.number + 1)  # "Yes." says little on its own
+    keep = {i for i in keep if i == best.number or sayable(passages[i])}
     chosen: list[str] = []
     for i in sorted(keep):
         piece = as_sentence(passages[i].text)
@@ -509,7 +517,7 @@ def say_passage(question: str, best: Passage, retriever: Searcher, budget: int) 
     heading = best.heading
     if heading:
         by_heading = set(words_of(heading)) - set(words_of(said))
-        short = len(said.split()) < SHORT
+        short = len(best.text.split()) < SHORT
         if by_heading and (short or any(match(t, by_heading) for t in asked_terms(question))):
             said = f"{heading}: {said}"
     return clip(said, budget)

@@ -33,7 +33,10 @@ BM25_B = 0.75
 HEADING = re.compile(r"^([^:.!;]{1,60}?[?]?):\s+(?=\S)")
 FAQ = re.compile(r"^Q: (?P<asks>.+?) A: (?P<says>.+)$", re.S)
 # Sentences (not after a title such as "Dr."), and the items of a list written with semicolons.
-SENTENCE = re.compile(r"(?<=[.!?])(?<!\b[A-Z][a-z]\.)(?<!\b[A-Z]\.)\s+(?=[A-Z0-9\"“$(])")
+SENTENCE = re.compile(
+    r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)(?<!\bMt\.)(?<!\bJr\.)"
+    r"(?<!\bSr\.)(?<!\bNo\. (?=\d))(?<!\b[A-Z]\.)\s+(?=[A-Z0-9\"“$(])"
+)
 ITEM = re.compile(r";\s+")
 
 
@@ -75,7 +78,8 @@ def heading_of(text: str) -> tuple[str, str]:
 
 def split_chunk(chunk: Chunk) -> list[Passage]:
     """A chunk's passages, in order. An item of a list may have its own heading, or a question
-    it answers ("Do you take walk-ins?: ..."); it has the chunk's otherwise."""
+    it answers ("Do you take walk-ins?: ..."); it has the chunk's otherwise, or the first
+    item's when only the first has one (a list under its heading)."""
     text, top, asked = chunk.text.strip(), "", ""
     if faq := FAQ.match(text):
         asked, text = faq["asks"].strip(), faq["says"].strip()
@@ -85,14 +89,15 @@ def split_chunk(chunk: Chunk) -> list[Passage]:
             asked, top = top, ""
     out: list[Passage] = []
     items = [i.strip() for i in ITEM.split(text) if i.strip()]
-    for item in items:
-        heading, asks, body = top, asked, item
-        if len(items) > 1:
-            own, body = heading_of(item)
-            if own.endswith("?"):
-                asks, heading = own, ""
-            elif own:
-                heading, asks = own, ""
+    split = [heading_of(item) if len(items) > 1 else ("", item) for item in items]
+    if split and split[0][0] and not any(own for own, _ in split[1:]):
+        top, split[0] = split[0][0], ("", split[0][1])  # one list under one heading
+    for own, body in split:
+        heading, asks = top, asked
+        if own.endswith("?"):
+            asks, heading = own, ""
+        elif own:
+            heading, asks = own, ""
         for sentence in SENTENCE.split(body):
             if sentence.strip():
                 out.append(
