@@ -21,6 +21,7 @@ import websockets
 from sqlmodel import col, select
 
 from tests.conftest import Servers
+from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.twilio_phone import Network, PhoneCall
 from voice_platform.api import create_api
 from voice_platform.config import get_settings
@@ -34,6 +35,7 @@ from voice_platform.models import (
     CallMessage,
     CallTurn,
     KnowledgeRecord,
+    LlmUsage,
     OutboxEmail,
     PhoneNumber,
     Tenant,
@@ -452,3 +454,37 @@ async def test_status_and_recording_callbacks_complete_the_record(network: Netwo
     assert (record.recording_seconds, record.recording_status) == (61, "completed")
     assert record.connected_at is not None
     assert record.ended_at is not None
+
+
+async def test_with_a_model_the_call_streams_its_answer_and_records_usage(
+    network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeOpenAI().start()
+    try:
+        monkeypatch.setenv("LLM_API_KEY", "sk-test")
+        monkeypatch.setenv("LLM_BASE_URL", fake.base_url)
+        get_settings.cache_clear()
+        tenant_id, _ = seed()
+        call = await network.dial(NUMBER)
+        await call.connect()
+        reply = await call.say("do y'all take Delta Dental?")
+        assert reply.text.startswith("You said:")
+        [request] = fake.chat_requests()
+        assert request["stream"] is True
+        assert {tool["function"]["name"] for tool in request["tools"]} >= {
+            "transfer_to_human",
+            "take_message",
+            "end_call",
+        }
+        await call.hang_up()
+
+        def usage_rows() -> list[LlmUsage]:
+            with platform_session("test read") as session:
+                return list(session.exec(select(LlmUsage).where(LlmUsage.tenant_id == tenant_id)))
+
+        [used] = await settled(usage_rows)
+        assert used.purpose == "call"
+        assert used.prompt_tokens > 0
+        assert used.completion_tokens > 0
+    finally:
+        fake.stop()

@@ -110,6 +110,9 @@ class RelayCall:
                     latency_ms=latency,
                 )
             )
+            if turn.usage is not None:
+                used = turn.usage
+                self.writer.put(lambda: calls.record_usage(ticket.tenant_id, used))
         elif isinstance(event, LanguageChange):
             await self.send(
                 {

@@ -295,20 +295,18 @@ class Dialogue:
             self.language = turn.language
             yield LanguageChange(turn.language)
         latency = int((time.perf_counter() - started) * 1000)
-        if turn.action == "message":
+        if turn.text:
+            # An engine that leaves a transfer it cannot make to the dialogue says nothing.
             self.history.append(("agent", turn.text))
             yield AgentTurn(turn, latency)
+        if turn.action == "message":
             for event in self._begin_message("ask_name", spoken_already=turn.text):
                 yield event
             return
         if turn.action == "handoff":
-            self.history.append(("agent", turn.text))
-            yield AgentTurn(turn, latency)
             for event in self._handoff(said, spoken_already=turn.text):
                 yield event
             return
-        self.history.append(("agent", turn.text))
-        yield AgentTurn(turn, latency)
         if turn.action == "end":
             self.step = "ended"
             yield CallEnd("agent")

@@ -286,12 +286,12 @@ class ModelEngine:
             if not said and (text := tool_phrase(action, context)):
                 yield text
                 said = text
-            yield Turn(action, said, list(facts))
+            yield Turn(action, said, list(facts), usage=self.last_usage)
             return
         if not said:
             said = phrase("how_can_help", context.language)
             yield said
-            yield Turn("unknown", said, list(facts))
+            yield Turn("unknown", said, list(facts), usage=self.last_usage)
             return
         if EMERGENCY.search(context.question):
             # Whatever the model said, the emergency number is said too.
@@ -303,7 +303,7 @@ class ModelEngine:
         grounded = (
             bool(facts) and not declined(said) and said != phrase("how_can_help", context.language)
         )
-        yield Turn("answer" if grounded else "unknown", said, list(facts))
+        yield Turn("answer" if grounded else "unknown", said, list(facts), usage=self.last_usage)
 
     async def _fall_back(self, context: TurnContext, spoken: str) -> AsyncIterator[str | Turn]:
         """The rules engine's turn, after whatever the model managed to say."""

@@ -14,6 +14,7 @@ from typing import Literal, Protocol
 from voice_platform.conversation.retrieval import Hit
 from voice_platform.knowledge.chunks import Chunk
 from voice_platform.knowledge.schemas import KnowledgeBase
+from voice_platform.providers.llm.base import Usage
 
 Action = Literal["answer", "unknown", "message", "handoff", "end"]
 Speaker = Literal["caller", "agent"]
@@ -26,6 +27,8 @@ class Turn:
     facts: list[Chunk] = field(default_factory=list)
     # The caller's language when the engine heard a change (BCP-47, e.g. "es-ES"), else None.
     language: str | None = None
+    # What a model used to produce this turn (None: no model), for the business's usage.
+    usage: Usage | None = None
 
 
 class Searcher(Protocol):

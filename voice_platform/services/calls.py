@@ -41,6 +41,7 @@ from voice_platform.models import (
 from voice_platform.models.base import utcnow
 from voice_platform.models.call import FINAL_STATUSES
 from voice_platform.providers.llm import get_embedder
+from voice_platform.providers.llm.base import Usage
 from voice_platform.services.credentials import Provider, secret_for
 
 DIAL_FAILED = {"no-answer", "busy", "failed", "canceled"}
@@ -486,3 +487,13 @@ def engine_for(tenant_id: uuid.UUID) -> Engine:
     with tenant_session(tenant_id) as session:
         chat = chat_for(session, tenant_id)
     return engine_with(None if isinstance(chat, LocalChat) else chat)
+
+
+def record_usage(tenant_id: uuid.UUID, usage: Usage) -> None:
+    """What the business's model used on a call turn, at its account's prices."""
+    from voice_platform.services import usage as usage_records
+    from voice_platform.services.providers import chat_for
+
+    with tenant_session(tenant_id) as session:
+        chat = chat_for(session, tenant_id)
+        usage_records.record(session, tenant_id=tenant_id, usage=usage, chat=chat, purpose="call")
