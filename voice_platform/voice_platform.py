@@ -15,6 +15,7 @@ from voice_platform.pages.home import HomeState, home
 from voice_platform.pages.invite import InviteState, invite
 from voice_platform.pages.knowledge import KnowledgeState, knowledge_page
 from voice_platform.pages.login import LoginState, login
+from voice_platform.pages.messages import MessagesState, messages_page
 from voice_platform.pages.not_found import not_found
 from voice_platform.pages.numbers import NumbersState, numbers_page
 from voice_platform.pages.outbox import OutboxState, outbox
@@ -113,6 +114,12 @@ app.add_page(
     route="/numbers",
     title="Phone numbers · Voice Platform",
     on_load=[AuthState.require_login, NumbersState.load],
+)
+app.add_page(
+    messages_page,
+    route="/messages",
+    title="Messages · Voice Platform",
+    on_load=[AuthState.require_login, MessagesState.load],
 )
 app.add_page(
     audit_log,

@@ -250,6 +250,7 @@ STAFF_ONLY = expect(403, anonymous=401, staff=200)
 MATRIX: dict[tuple[str, str], tuple[dict[str, Any] | str | None, dict[str, int]]] = {
     ("GET", "/api/health"): (None, PUBLIC),
     # Twilio's webhooks answer only Twilio's signature, whoever else asks.
+    ("GET", "/api/messages"): (None, IN_TENANT),
     ("POST", "/api/twilio/voice"): (None, expect(403)),
     ("POST", "/api/twilio/relay-ended"): (None, expect(403)),
     ("POST", "/api/twilio/dial-ended"): (None, expect(403)),

@@ -15,6 +15,7 @@ from voice_platform.api.routers import (
     auth,
     creation,
     health,
+    messages,
     numbers,
     providers,
     staff,
@@ -66,6 +67,7 @@ def create_api(settings: Settings | None = None) -> FastAPI:
     api.include_router(voices.router)
     api.include_router(providers.router)
     api.include_router(twilio.router)
+    api.include_router(messages.router)
 
     @api.api_route(
         "/{path:path}",

@@ -11,19 +11,45 @@ from typing import Any
 
 import httpx
 import structlog
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from voice_platform.config import Settings, get_settings
 from voice_platform.crawl.safety import CrawlError, check_host
 from voice_platform.db import platform_session, tenant_session
-from voice_platform.models import Agent, CallMessage, Membership, Role, Tenant, User
+from voice_platform.models import (
+    Agent,
+    CallMessage,
+    CallMessagePublic,
+    Membership,
+    Role,
+    Tenant,
+    User,
+)
 from voice_platform.models.base import utcnow
 from voice_platform.services.email import Email, sender_for
+from voice_platform.services.principal import Principal, authorize
 
 log = structlog.get_logger(__name__)
 
 JOB = "notify_message"
 WEBHOOK_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+MAX_LISTED = 200
+
+
+def list_messages(
+    session: Session, *, principal: Principal, tenant_id: uuid.UUID, limit: int = 50
+) -> list[CallMessagePublic]:
+    """The messages callers left for the business, newest first."""
+    authorize(principal, tenant_id)
+    rows = session.exec(
+        select(CallMessage)
+        .where(CallMessage.tenant_id == tenant_id)
+        .order_by(col(CallMessage.created_at).desc())
+        .limit(max(1, min(limit, MAX_LISTED)))
+    )
+    return [CallMessagePublic.model_validate(row, from_attributes=True) for row in rows]
 
 
 def recipients(session: Session, tenant: Tenant) -> list[str]:
