@@ -19,7 +19,8 @@ from voice_platform.conversation.retrieval import Passage, PassageHit, split_chu
 from voice_platform.conversation.turns import Searcher, Turn
 from voice_platform.knowledge.chunks import Chunk, clock
 from voice_platform.knowledge.schemas import DAYS, HoursException, Interval, KnowledgeBase
-from voice_platform.providers.llm.sandbox import related, stem
+from voice_platform.providers.llm.sandbox import STOPWORDS, stem
+from voice_platform.providers.llm.sandbox import related as base_related
 
 MAX_WORDS = 80
 
@@ -236,8 +237,62 @@ FILLER = stems(
     """guys gonna wanna gotta kinda sorta like ugh um uh oh hey yeah anybody somebody someone
     something anything thing things stuff folks y'all chance possible possibly maybe
     actually basically currently still even ever way sure lot lots bit kind sort type he she
-    him her hers his who whom now exactly around put seen else too"""
+    him her hers his who whom now exactly around put seen else too much many"""
 )
+# Verbs that carry little of a question's point ("come out and look at", "give on a repair"):
+# they count for a share of their weight.
+LIGHT = stems(
+    """come comes coming go goes going get gets getting give gives giving make makes making
+    look looks looking see seeing use using need needs have having do doing done let keep
+    say said tell try trying work working happen happens"""
+)
+LIGHT_WEIGHT = 0.3
+# The setting of a question counts for this share of its weight when some fact holds it too.
+SETTING_WEIGHT = 0.25
+# A number, or someone's age ("my 13 year old"), is the setting of a question, not its point.
+AGE = re.compile(r"\b\d+[- ]?(year|yr|month)s?[- ]?olds?\b")
+NUMBER = re.compile(r"^\d+(st|nd|rd|th|s)?$")
+# Words callers and businesses use for the same thing, in general English (stemmed as the
+# index is); a word matches the others of its group as a related word.
+SYNONYMS = [
+    stems(line)
+    for line in """warranty warranties guarantee guarantees guaranteed
+    big large huge
+    small little tiny
+    group groups party parties
+    kid kids child children
+    tip tips gratuity
+    food meal meals
+    wine beer alcohol liquor drinks
+    fix fixes fixing repair repairs
+    broken broke cracked chipped damaged
+    buy bought purchase purchased
+    checkup checkups exam exams
+    quote quotes estimate estimates
+    financing finance loan loans payment payments
+    neighborhood area areas town city cities
+    area areas region regions neighborhood neighborhoods
+    doctor doctors dentist dentists dr
+    staff team employees
+    discount discounts deal deals savings
+    allow allowed permit permitted okay
+    cancel cancellation cancellations
+    refund refunds money
+    late tardy
+    redo fix""".splitlines()
+]
+
+
+def related(term: str) -> frozenset[str]:
+    """Words a caller may use for the same thing as this one."""
+    out = set(base_related(term))
+    for group in SYNONYMS:
+        if term in group:
+            out |= group
+    out.discard(term)
+    return frozenset(out)
+
+
 # Who a caller speaks for, and when: the setting of a question, seldom its point.
 SETTING = stems(
     """daughter daughters son sons kid kids child children baby dad mom mother father wife
@@ -295,6 +350,8 @@ TOPIC_WEIGHT = 0.25
 FAQ_WORDS = 45
 # A sentence this short is said with its heading ("Fringe Benefits: Our free rewards program.").
 SHORT = 8
+# How close in meaning a passage must be to a question about places outside the area served.
+OUTSIDE_SIMILARITY = 0.2
 
 
 def same_word(term: str, word: str) -> bool:
@@ -317,7 +374,8 @@ def held_like(term: str, vocabulary: frozenset[str]) -> bool:
 
 
 def asked_terms(question: str) -> list[str]:
-    return [t for t in dict.fromkeys(words_of(question)) if t not in FILLER]
+    question = AGE.sub(" kid ", question.lower())
+    return [t for t in dict.fromkeys(words_of(question)) if t not in FILLER and not NUMBER.match(t)]
 
 
 def match(term: str, found: set[str]) -> float:
@@ -339,9 +397,10 @@ def known(term: str, retriever: Searcher) -> bool:
 
 
 def term_weight(term: str, retriever: Searcher) -> float:
+    share = SETTING_WEIGHT if term in SETTING else LIGHT_WEIGHT if term in LIGHT else 1.0
     if known(term, retriever):
-        return retriever.idf(term)
-    return 0.0 if term in SETTING else retriever.idf(term) * UNHELD_WEIGHT
+        return retriever.idf(term) * share
+    return 0.0 if term in SETTING else retriever.idf(term) * UNHELD_WEIGHT * share
 
 
 def coverage(question: str, text: str, retriever: Searcher) -> float:
@@ -535,6 +594,134 @@ def compose(question: str, chosen: list[Scored], retriever: Searcher, lead: str 
     return clip(" ".join(parts))
 
 
+# --- who works there, and where the business goes -----------------------------------------------
+
+# "Who are the dentists?", "who are your stylists": the people of a role, by name.
+TEAM_ASKED = re.compile(
+    r"\bwho (?:are|'re) (?:all )?(?:the|your|you guys'?|y'all'?s?) ?(?:\w+ )??(\w+s|team|staff)\b"
+)
+TITLED = re.compile(r"\b(Dr\.?|Doctor) ((?:[A-Z][\w'\u2019-]+ ){0,2}[A-Z][\w'\u2019-]+)")
+# A team entry that starts with someone's name: "Tasha Nguyen, RDH ...", "Dan Kowalski: Owner".
+NAME_WORD = r"[A-Z][a-z'\u2019-]+"
+NAMED = re.compile(rf"^((?:(?:Chef|Dr\.?) )?{NAME_WORD}(?: {NAME_WORD}){{1,2}})(?=\s?[,:(]|$)")
+DOCTOR = stems("doctor doctors dr physician physicians dentist dentists")
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    about: str  # the words that say what they do
+    chunk: Chunk
+
+
+def people(kb: KnowledgeBase, retriever: Searcher) -> list[Person]:
+    """The business's people by name: its team members, the people its team facts are headed
+    with, and the doctors its facts name ("Dr. Oyelaran")."""
+    out: list[Person] = []
+    chunks: list[Chunk] = getattr(retriever, "chunks", [])
+    # not a name: a heading of common words ("Our Story"), or the business's own name
+    ordinary = set(STOPWORDS) | set((kb.categories.profile.name or "").lower().split())
+    for chunk in chunks:
+        for passage in split_chunk(chunk):
+            if not sayable(passage):
+                continue
+            if chunk.category == "team":
+                lead = passage.heading or (passage.text if passage.number == 0 else "")
+                named = NAMED.match(lead)
+                if named and not set(named.group(1).lower().split()) & ordinary:
+                    out.append(Person(named.group(1), f"{lead} {passage.text}", chunk))
+            for titled in TITLED.finditer(passage.text):
+                out.append(Person(f"Dr. {titled.group(2)}", "doctor", chunk))
+    return out
+
+
+def team_answer(question: str, kb: KnowledgeBase, retriever: Searcher) -> Turn | None:
+    """The people of the role asked about, by name; None when the facts name none."""
+    asked = TEAM_ASKED.search(question)
+    if asked is None:
+        return None
+    role = asked.group(1)
+    wanted = stem(role)
+    everyone = role in ("team", "staff")
+    found: dict[str, Person] = {}
+    for person in people(kb, retriever):
+        about = set(words_of(person.about))
+        if person.about == "doctor":
+            fits_role = everyone or wanted in DOCTOR
+        else:
+            fits_role = everyone or bool(match(wanted, about))
+        if not fits_role:
+            continue
+        surname = person.name.split()[-1]
+        same = next((k for k in found if k.split()[-1] == surname), None)
+        if same is None:
+            found[person.name] = person
+        elif len(person.name) > len(same):  # "Dr. Elena Marquez" over "Dr. Marquez"
+            found[person.name] = found.pop(same)
+    if not found:
+        return None
+    names = list(found)
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    text = f"Our {role} {'include' if len(names) == 1 else 'are'} {listed}."
+    facts = list({id(p.chunk): p.chunk for p in found.values()}.values())
+    return Turn("answer", clip(text), facts)
+
+
+# "Do you come out to Marysville?", "do you serve Dublin": the area served.
+SERVE_ASKED = re.compile(
+    r"\b(come|comes|coming|go|travel|drive|serve|service|services|cover|covers|deliver|work)"
+    r"\b.{0,30}\b(to|in|out|that far|area|there)\b|\b(service area|area you serve)\b"
+)
+PLACE = re.compile(r"(?<![.?!] )(?<!^)\b([A-Z][a-z]+(?: [A-Z][a-z]+)?)\b")
+OUTSIDE = "What if I am outside your service area, farther away?"
+
+
+def area_answer(question: str, kb: KnowledgeBase, retriever: Searcher) -> Turn | None:
+    """Whether the business comes to a place the caller names, from its list of areas served:
+    yes when the place is listed; else the areas it serves and what it says of places
+    outside them. None when there is no list or no place named."""
+    areas = kb.categories.locations.service_area
+    if not areas or not SERVE_ASKED.search(question.lower()):
+        return None
+    lowered = question.lower()
+    listed = [a for a in areas if re.search(rf"\b{re.escape(a.lower())}\b", lowered)]
+    chunks: list[Chunk] = getattr(retriever, "chunks", [])
+    area_chunks = [c for c in chunks if c.category == "locations" and c.item_id == "service_area"]
+    said_areas = ", ".join(areas[:-1]) + (" and " if len(areas) > 1 else "") + areas[-1]
+    if listed:
+        said = f"Yes, we serve {listed[0]}. We serve {said_areas}."
+        return Turn("answer", clip(said), area_chunks)
+    places = [
+        p
+        for p in PLACE.findall(question)
+        if p not in ("I", "I'm") and not any(known(t, retriever) for t in words_of(p))
+    ]
+    if not places:
+        return None
+    text = f"{places[0]} isn't on our list of areas. We serve {said_areas}."
+    facts = list(area_chunks)
+    # what the site's list of areas says beside the names: places outside them
+    find = getattr(retriever, "find_passages", None)
+    hits: list[PassageHit] = find(OUTSIDE, k=40) if find is not None else []
+
+    def names(text: str) -> int:
+        return sum(a.lower() in text.lower() for a in areas)
+
+    beyond = [
+        h.passage
+        for h in hits
+        if h.similarity >= OUTSIDE_SIMILARITY
+        and names(h.passage.chunk.text) >= 2
+        and not names(h.passage.text)
+        and sayable(h.passage)
+        and not h.passage.text.endswith(":")
+    ][:1]
+    for passage in sorted(beyond, key=lambda p: p.number):
+        text += " " + as_sentence(passage.text)
+    facts += [p.chunk for p in beyond[:1]]
+    return Turn("answer", clip(text), facts)
+
+
 def answer(
     question: str, kb: KnowledgeBase, retriever: Searcher, *, now: datetime | None = None
 ) -> Turn:
@@ -562,6 +749,9 @@ def answer(
         if chosen:
             text = compose(question, chosen, retriever) + emergency_line(kb)
             return Turn("answer", clip(text), facts_of(chosen))
+    for special in (team_answer, area_answer):
+        if (turn := special(question, kb, retriever)) is not None:
+            return turn
     if WHERE_ASKED.search(asked):
         places = [
             c
