@@ -84,6 +84,18 @@ class CallEnd:
     reason: Literal["handoff", "caller", "agent", "silence"]
     handoff: dict[str, Any] = field(default_factory=dict)
 
+    def summary(self) -> str:
+        """How the call ended, for a person watching it."""
+        if self.reason == "handoff":
+            return f"transferred to {self.handoff.get('to') or 'a person'}"
+        return ENDINGS[self.reason]
+
+
+ENDINGS = {
+    "caller": "the caller said goodbye",
+    "agent": "the agent ended the call",
+    "silence": "the caller said nothing",
+}
 
 Event = Speech | AgentTurn | LanguageChange | MessageTaken | CallEnd
 

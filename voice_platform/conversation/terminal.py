@@ -19,13 +19,6 @@ from voice_platform.conversation.dialogue import (
     Speech,
 )
 
-ENDINGS = {
-    "handoff": "transferred to {to}",
-    "caller": "the caller said goodbye",
-    "agent": "the agent ended the call",
-    "silence": "the caller said nothing",
-}
-
 
 def events_for(dialogue: Dialogue, typed: str) -> AsyncIterator[Event]:
     if typed.startswith("/keys"):
@@ -67,7 +60,7 @@ async def show(console: Console, events: AsyncIterator[Event], *, facts: bool) -
         elif isinstance(event, LanguageChange):
             console.print(f"  [dim]language: {event.language}[/dim]")
         elif isinstance(event, CallEnd):
-            return ENDINGS[event.reason].format(to=event.handoff.get("to", "a person"))
+            return event.summary()
     return None
 
 

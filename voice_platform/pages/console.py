@@ -33,12 +33,6 @@ ACTIONS = {
     "handoff": "Transfers to a person",
     "end": "Ends the call",
 }
-ENDINGS = {
-    "handoff": "The call is transferred to {to}.",
-    "caller": "The caller said goodbye; the call ends.",
-    "agent": "The agent ended the call.",
-    "silence": "The caller said nothing; the call ends.",
-}
 
 
 def line(who: str, text: str, action: str = "", facts: str = "", ms: str = "") -> dict[str, str]:
@@ -73,8 +67,7 @@ def lines_of(events: list[Event]) -> tuple[list[dict[str, str]], bool]:
             shown.append(line("system", f"The call switches to {event.language}."))
         elif isinstance(event, CallEnd):
             ended = True
-            to = str(event.handoff.get("to", "a person"))
-            shown.append(line("system", ENDINGS[event.reason].format(to=to)))
+            shown.append(line("system", f"The call ends: {event.summary()}."))
     return shown, ended
 
 
