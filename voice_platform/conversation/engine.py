@@ -19,7 +19,7 @@ from voice_platform.conversation.retrieval import Passage, PassageHit, split_chu
 from voice_platform.conversation.turns import Searcher, Turn
 from voice_platform.knowledge.chunks import Chunk, clock
 from voice_platform.knowledge.schemas import DAYS, HoursException, Interval, KnowledgeBase
-from voice_platform.providers.llm.sandbox import STOPWORDS, stem
+from voice_platform.providers.llm.sandbox import STOPWORDS, WORD, stem
 from voice_platform.providers.llm.sandbox import related as base_related
 
 MAX_WORDS = 80
@@ -237,7 +237,8 @@ FILLER = stems(
     """guys gonna wanna gotta kinda sorta like ugh um uh oh hey yeah anybody somebody someone
     something anything thing things stuff folks y'all chance possible possibly maybe
     actually basically currently still even ever way sure lot lots bit kind sort type he she
-    him her hers his who whom now exactly around put seen else too much many"""
+    him her hers his who whom now exactly around put seen else too much many far all once
+    can't cannot won't wouldn't isn't aren't doesn't didn't haven't couldn't shouldn't"""
 )
 # Verbs that carry little of a question's point ("come out and look at", "give on a repair"):
 # they count for a share of their weight.
@@ -262,8 +263,9 @@ SYNONYMS = [
     group groups party parties
     kid kids child children
     tip tips gratuity
-    food meal meals
-    wine beer alcohol liquor drinks
+    food foods meal meals lunch lunches dinner dinners
+    wine wines alcohol alcoholic liquor
+    beer beers alcohol alcoholic liquor
     fix fixes fixing repair repairs
     broken broke cracked chipped damaged
     buy bought purchase purchased
@@ -298,6 +300,7 @@ SETTING = stems(
     """daughter daughters son sons kid kids child children baby dad mom mother father wife
     husband sister brother family friend friends grandma grandpa grandmother grandfather
     parent parents partner boyfriend girlfriend boss coworker neighbor man men woman women
+    people person persons
     yesterday today tonight tomorrow morning afternoon evening night week weekend month year"""
 )
 # A customer's words quoted on the site (a review), or a link's words: not the business's facts.
@@ -398,8 +401,14 @@ def known(term: str, retriever: Searcher) -> bool:
 
 def term_weight(term: str, retriever: Searcher) -> float:
     share = SETTING_WEIGHT if term in SETTING else LIGHT_WEIGHT if term in LIGHT else 1.0
-    if known(term, retriever):
+    if retriever.holds(term):
         return retriever.idf(term) * share
+    if known(term, retriever):
+        # as rare as the business's own word for it ("large" for "big")
+        vocabulary: frozenset[str] = getattr(retriever, "vocabulary", frozenset())
+        held = [w for w in vocabulary if w[:3] == term[:3] and same_word(term, w)]
+        held += sorted(related(term) & vocabulary)
+        return min((retriever.idf(w) for w in held), default=retriever.idf(term)) * share
     return 0.0 if term in SETTING else retriever.idf(term) * UNHELD_WEIGHT * share
 
 
@@ -466,10 +475,36 @@ class Scored:
         return self.hit.passage
 
 
+def in_their_words(question: str, retriever: Searcher) -> str:
+    """The question with each word the business never uses replaced by the business's word for
+    the same thing ("big groups" → "large parties"), for the search by meaning; the question
+    itself when there is none."""
+    written: dict[str, str] = getattr(retriever, "written", {})
+    vocabulary: frozenset[str] = getattr(retriever, "vocabulary", frozenset())
+
+    def theirs(found: re.Match[str]) -> str:
+        word = found.group(0)
+        term = stem(word.lower())
+        if word.lower() in STOPWORDS or retriever.holds(term):
+            return word
+        near = sorted(related(term) & vocabulary, key=lambda w: -retriever.idf(w))
+        return written.get(near[-1], word) if near else word
+
+    return WORD.sub(theirs, question)
+
+
 def candidates(question: str, retriever: Searcher) -> list[PassageHit]:
     find = getattr(retriever, "find_passages", None)
     if find is not None:
         found: list[PassageHit] = find(question, k=CANDIDATES)
+        rewritten = in_their_words(question, retriever)
+        if rewritten != question:
+            best = {id(h.passage): h for h in found}
+            for h in find(rewritten, k=CANDIDATES):
+                had = best.get(id(h.passage))
+                if had is None or h.similarity > had.similarity:
+                    best[id(h.passage)] = h
+            found = sorted(best.values(), key=lambda h: -h.score)
         return found
     out = []
     for hit in retriever.search(question, k=6):

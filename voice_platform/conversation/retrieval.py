@@ -38,6 +38,15 @@ SENTENCE = re.compile(
     r"(?<!\bSr\.)(?<!\bNo\. (?=\d))(?<!\b[A-Z]\.)\s+(?=[A-Z0-9\"“$(])"
 )
 ITEM = re.compile(r";\s+")
+# The parts of a caller's question ("we need a new furnace but money's tight, do you have
+# financing?"): a caller says the setting, then asks.
+CLAUSE = re.compile(
+    r"(?<=[.?!,;])\s+|\s+(?:but|and|so)\s+(?=(?:do|does|can|could|is|are|will|would|what|how"
+    r"|where|when|who)\b)",
+    re.I,
+)
+# A part of the question this close in meaning to a question the site answers asks it.
+CLAUSE_SIMILARITY = 0.75
 
 
 def words_of(text: str) -> list[str]:
@@ -162,6 +171,15 @@ class Retriever:
             holding.update(set(terms))
         self._holding = holding
         self.vocabulary = frozenset(holding)
+        # each stemmed word as the facts most often write it ("parti": "parties")
+        written: Counter[tuple[str, str]] = Counter()
+        for chunk in self.chunks:
+            for word in WORD.findall(chunk.text.lower().replace("\u2019", "'")):
+                if word not in STOPWORDS:
+                    written[(stem(word), word)] += 1
+        self.written: dict[str, str] = {}
+        for (term, word), _ in written.most_common():
+            self.written.setdefault(term, word)
         seen: set[str] = set()
         self.passages: list[Passage] = []
         for chunk in self.chunks:
@@ -204,6 +222,13 @@ class Retriever:
         [vector] = self.embedder.embed([query[:1000]])
         return np.asarray(vector, dtype=np.float32)
 
+    def _clauses(self, query: str) -> list[np.ndarray]:
+        """The parts of a question of several, embedded: each may ask what the site answers."""
+        parts = [c.strip() for c in CLAUSE.split(query) if len(c.split()) >= 2]
+        if len(parts) < 2 or self.embedder is None:
+            return []
+        return [np.asarray(v, dtype=np.float32) for v in self.embedder.embed(parts[:4])]
+
     def similarities(self, query: str) -> list[float]:
         vector = self._embedded(query)
         if vector is None or self._vectors is None:
@@ -237,6 +262,9 @@ class Retriever:
             close = self._passage_vectors @ vector
             if self._asking:
                 asks = self._asks_vectors @ vector
+                for part in self._clauses(query):
+                    near = self._asks_vectors @ part
+                    asks = np.maximum(asks, np.where(near >= CLAUSE_SIMILARITY, near, -1.0))
                 close[self._asking] = np.maximum(close[self._asking], asks)
             similarity = [float(x) for x in close]
         fused = fuse(similarity, keyword)
