@@ -322,3 +322,6 @@ def test_word_endings_count_as_the_same_word() -> None:
     assert same_word("refer", "referr")
     assert not same_word("card", "care")
     assert not same_word("fee", "feel")
+    # the same start, then another word: not the same word
+    assert not same_word("breakfast", "bread")
+    assert same_word("refer", "referring")

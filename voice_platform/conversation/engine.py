@@ -324,6 +324,9 @@ SAYS_COUNT = re.compile(
     r"|forty|fifty|hundred|half|dozen|few|several|same.day|today|tomorrow|week|month|year)s?\b",
     re.I,
 )
+# "Who does ...": the answer names someone ("Priya Natarajan", "Dr. Marquez").
+ASKS_WHO = re.compile(r"^(?:\w+ )?who\b|\bwho (?:is|are|does|do|will|'s|can|handles?)\b")
+SAYS_WHO = re.compile(r"\b(?:Dr\.?|Mr\.?|Ms\.?|Mrs\.?) [A-Z]|\b[A-Z][a-z]+ [A-Z][a-z]+\b")
 # "What brand of ...", "which furnace ...": the thing asked for, which the answer must name.
 ASKS_WHICH = re.compile(
     r"\b(?:what|which)(?: \w+)?? (?!kind\b|type\b|sort\b|time\b|day\b|days\b|way\b)"
@@ -357,6 +360,51 @@ SHORT = 8
 OUTSIDE_SIMILARITY = 0.2
 
 
+# Endings a stemmed word may still carry past a shorter form of it.
+ENDINGS = frozenset(
+    [
+        "es",
+        "ed",
+        "er",
+        "ers",
+        "ry",
+        "ery",
+        "ist",
+        "ists",
+        "istry",
+        "al",
+        "als",
+        "ion",
+        "ions",
+        "ation",
+        "ment",
+        "ments",
+        "ly",
+        "able",
+        "ity",
+        "ive",
+        "ic",
+        "ics",
+        "ing",
+        "ings",
+        "ies",
+        "ness",
+        "ful",
+        "ous",
+        "ance",
+        "ence",
+        "an",
+        "ian",
+        "ians",
+        "at",
+        "ator",
+        "ators",
+        "or",
+        "ors",
+    ]
+)
+
+
 def same_word(term: str, word: str) -> bool:
     """One word the other with a different ending: "dentist" and "dentistry", "party" and
     "parties" (stemmed "parti")."""
@@ -368,7 +416,13 @@ def same_word(term: str, word: str) -> bool:
         if a != b:
             break
         shared += 1
-    return shared >= max(4, short - 1)
+    if shared < max(4, short - 1):
+        return False
+    # what follows the shared start is an ending ("dentist-ry"), not another word ("brea-kfast")
+    rest = max(term[shared:], word[shared:], key=len)
+    if len(rest) > 1 and rest[0] == term[shared - 1]:
+        rest = rest[1:]  # a doubled letter: "refer", "referr-ing"
+    return len(rest) <= 1 or rest in ENDINGS
 
 
 @lru_cache(maxsize=8192)
@@ -521,6 +575,8 @@ def scored(question: str, hits: list[PassageHit], retriever: Searcher) -> list[S
             continue
         if not fits(asked, hit.passage.indexed):
             continue
+        if ASKS_WHO.search(asked) and not SAYS_WHO.search(hit.passage.text):
+            continue  # a "who" question is answered by someone's name
         lead = hit.passage.heading or hit.passage.asks
         topic = coverage(question, lead, retriever) if lead else 0.0
         out.append(Scored(hit, coverage(question, hit.passage.indexed, retriever), topic))
@@ -529,12 +585,15 @@ def scored(question: str, hits: list[PassageHit], retriever: Searcher) -> list[S
 
 
 def unheld(question: str, retriever: Searcher) -> list[str]:
-    """The words of the question no fact holds, less its setting ("my daughter") and the
-    words that make it urgent."""
+    """The words of the question no fact holds, less its setting ("my daughter"), its light
+    verbs ("what happens") and the words that make it urgent."""
     return [
         t
         for t in asked_terms(question)
-        if t not in SETTING and not EMERGENCY_SAID.search(t) and not known(t, retriever)
+        if t not in SETTING
+        and t not in LIGHT
+        and not EMERGENCY_SAID.search(t)
+        and not known(t, retriever)
     ]
 
 
