@@ -15,7 +15,13 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from voice_platform.conversation.retrieval import Passage, PassageHit, split_chunk, words_of
+from voice_platform.conversation.retrieval import (
+    CLAUSE,
+    Passage,
+    PassageHit,
+    split_chunk,
+    words_of,
+)
 from voice_platform.conversation.turns import Searcher, Turn
 from voice_platform.knowledge.chunks import Chunk, clock
 from voice_platform.knowledge.schemas import DAYS, HoursException, Interval, KnowledgeBase
@@ -530,19 +536,21 @@ class Scored:
 
 
 def in_their_words(question: str, retriever: Searcher) -> str:
-    """The question with each word the business never uses replaced by the business's word for
-    the same thing ("big groups" → "large parties"), for the search by meaning; the question
-    itself when there is none."""
+    """The question with each word replaced by the business's usual word for the same thing
+    ("big groups" → "large parties"), for the search by meaning; the question itself when
+    there is none."""
     written: dict[str, str] = getattr(retriever, "written", {})
     vocabulary: frozenset[str] = getattr(retriever, "vocabulary", frozenset())
 
     def theirs(found: re.Match[str]) -> str:
         word = found.group(0)
         term = stem(word.lower())
-        if word.lower() in STOPWORDS or retriever.holds(term):
+        if word.lower() in STOPWORDS:
             return word
         near = sorted(related(term) & vocabulary, key=lambda w: -retriever.idf(w))
-        return written.get(near[-1], word) if near else word
+        if not near or (retriever.holds(term) and retriever.idf(near[-1]) > retriever.idf(term)):
+            return word  # the business's own word is this one
+        return written.get(near[-1], word)
 
     return WORD.sub(theirs, question)
 
@@ -551,8 +559,10 @@ def candidates(question: str, retriever: Searcher) -> list[PassageHit]:
     find = getattr(retriever, "find_passages", None)
     if find is not None:
         found: list[PassageHit] = find(question, k=CANDIDATES)
-        rewritten = in_their_words(question, retriever)
-        if rewritten != question:
+        # A question with a word the business never uses is answered only by a fact close in
+        # meaning to the question as asked: its other words said the business's way are not.
+        rewritten = "" if unheld(question, retriever) else in_their_words(question, retriever)
+        if rewritten and rewritten != question:
             best = {id(h.passage): h for h in found}
             for h in find(rewritten, k=CANDIDATES):
                 had = best.get(id(h.passage))
@@ -868,9 +878,30 @@ def answer(
             retriever_weekly(retriever) + facts_of(extra),
         )
     chosen = pick(question, found, strange)
+    if not chosen and (last := asked_last(question)):
+        # "I need food for 40 people for an office lunch, how far ahead do I have to order?":
+        # the question the caller asks after the setting, on its own
+        chosen = pick(last, scored(last, candidates(last, retriever), retriever), strange)
+        question = last
     if not chosen:
         return Turn("unknown", f"{UNKNOWN} {offer(kb)}")
     return Turn("answer", compose(question, chosen, retriever), facts_of(chosen))
+
+
+# A question that stands on its own: it asks, and leans on nothing said before it ("it").
+ASKS_ALONE = re.compile(
+    r"^(do|does|can|could|is|are|will|would|what|how|where|when|which|should)\b"
+    r"(?!.*\b(it|that|this|one|ones|them|those|these|there|he|she|him|her|they)\b)",
+    re.I,
+)
+
+
+def asked_last(question: str) -> str:
+    """The last part of a question of several when it asks on its own, else ""."""
+    parts = [c.strip() for c in CLAUSE.split(question) if len(c.split()) >= 3]
+    if len(parts) < 2 or not ASKS_ALONE.match(parts[-1]):
+        return ""
+    return parts[-1]
 
 
 def facts_of(chosen: list[Scored]) -> list[Chunk]:
