@@ -244,7 +244,8 @@ FILLER = stems(
     something anything thing things stuff folks y'all chance possible possibly maybe
     actually basically currently still even ever way sure lot lots bit kind sort type he she
     him her hers his who whom now exactly around put seen else too much many far all once
-    can't cannot won't wouldn't isn't aren't doesn't didn't haven't couldn't shouldn't"""
+    can't cannot won't wouldn't isn't aren't doesn't didn't haven't couldn't shouldn't i've
+    you've we've they've it's that's he's she's let's we're they're we'll you'll supposed"""
 )
 # Verbs that carry little of a question's point ("come out and look at", "give on a repair"):
 # they count for a share of their weight.
@@ -681,7 +682,13 @@ def say_passage(question: str, best: Passage, retriever: Searcher, budget: int) 
     if heading:
         by_heading = set(words_of(heading)) - set(words_of(said))
         short = len(best.text.split()) < SHORT
-        if by_heading and (short or any(match(t, by_heading) for t in asked_terms(question))):
+        # a sentence from the middle of what is said under a heading leans on the heading
+        within = best.item and any(
+            p.heading == heading and p.number < best.number and p.number not in keep
+            for p in passages
+        )
+        asked = any(match(t, by_heading) for t in asked_terms(question))
+        if by_heading and (short or within or asked):
             said = f"{heading}: {said}"
     return clip(said, budget)
 
@@ -839,6 +846,12 @@ def answer(
         return Turn("handoff", HANDOFF)
     if AVAILABILITY_ASKED.search(asked):
         return Turn("unknown", f"{NO_CALENDAR} {offer(kb)}")
+    warm = getattr(retriever, "warm", None)
+    if warm is not None:  # all the searches of this turn by meaning in one batch
+        last = asked_last(question)
+        ways = [question, last]
+        ways += [in_their_words(q, retriever) for q in ways if q and not unheld(q, retriever)]
+        warm(ways)
     found = scored(question, candidates(question, retriever), retriever)
     strange = bool(unheld(question, retriever))
     if EMERGENCY_SAID.search(asked):

@@ -49,6 +49,13 @@ CLAUSE = re.compile(
 CLAUSE_SIMILARITY = 0.75
 
 
+def parts_of(question: str) -> list[str]:
+    """The parts of a question of several ("..., do you have financing?"), at most four; none
+    for a question of one part."""
+    parts = [c.strip() for c in CLAUSE.split(question) if len(c.split()) >= 2]
+    return parts[:4] if len(parts) >= 2 else []
+
+
 def words_of(text: str) -> list[str]:
     """Stemmed content words, in order, repeats kept."""
     return [
@@ -194,6 +201,7 @@ class Retriever:
         self._vectors: np.ndarray | None = None
         self._passage_vectors: np.ndarray | None = None
         self._asks_vectors: np.ndarray | None = None
+        self._cache: dict[str, np.ndarray] = {}
         if embedder is not None and self.chunks:
             texts = [c.text for c in self.chunks] + [p.indexed for p in self.passages]
             texts += [self.passages[i].asks for i in self._asking]
@@ -216,18 +224,36 @@ class Retriever:
         weights = {term: self.idf(term) for term in asked}
         return bm25(asked, self._counts, [len(t) for t in self._terms], weights)
 
+    def warm(self, queries: list[str]) -> None:
+        """Embed what these queries will be searched with (each, and each part of one of
+        several parts) in one batch: one call of the model per caller turn."""
+        if self.embedder is None or self._vectors is None:
+            return
+        texts = [q.strip()[:1000] for q in queries if q.strip()]
+        texts += [part for q in texts for part in parts_of(q)]
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            if len(self._cache) > 256:
+                self._cache.clear()
+            for text, vector in zip(missing, self.embedder.embed(missing), strict=True):
+                self._cache[text] = np.asarray(vector, dtype=np.float32)
+
     def _embedded(self, query: str) -> np.ndarray | None:
         if self.embedder is None or self._vectors is None:
             return None
-        [vector] = self.embedder.embed([query[:1000]])
-        return np.asarray(vector, dtype=np.float32)
+        query = query[:1000]
+        if query not in self._cache:
+            self.warm([query])
+        return self._cache.get(query)
 
     def _clauses(self, query: str) -> list[np.ndarray]:
         """The parts of a question of several, embedded: each may ask what the site answers."""
-        parts = [c.strip() for c in CLAUSE.split(query) if len(c.split()) >= 2]
-        if len(parts) < 2 or self.embedder is None:
+        parts = parts_of(query)
+        if not parts or self.embedder is None:
             return []
-        return [np.asarray(v, dtype=np.float32) for v in self.embedder.embed(parts[:4])]
+        if any(part not in self._cache for part in parts):
+            self.warm(parts)
+        return [self._cache[part] for part in parts if part in self._cache]
 
     def similarities(self, query: str) -> list[float]:
         vector = self._embedded(query)
