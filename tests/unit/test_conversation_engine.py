@@ -11,7 +11,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from voice_platform.conversation.engine import MAX_WORDS, answer, same_word
+from voice_platform.conversation.engine import (
+    MAX_WORDS,
+    answer,
+    asked_last,
+    asked_terms,
+    related,
+    same_word,
+)
 from voice_platform.conversation.retrieval import Retriever, split_chunk, words_of
 from voice_platform.knowledge.chunks import Chunk
 from voice_platform.knowledge.schemas import (
@@ -24,17 +31,21 @@ from voice_platform.knowledge.schemas import (
     HoursException,
     Interval,
     KnowledgeBase,
+    Locations,
     Policies,
     Policy,
     Price,
     PriceItem,
     Pricing,
     Profile,
+    Promotions,
     Service,
     Services,
+    Team,
     Weekly,
 )
 from voice_platform.providers.llm.base import DIMENSIONS
+from voice_platform.providers.llm.sandbox import stem
 
 
 class WordsEmbedder:
@@ -325,3 +336,150 @@ def test_word_endings_count_as_the_same_word() -> None:
     # the same start, then another word: not the same word
     assert not same_word("breakfast", "bread")
     assert same_word("refer", "referring")
+
+
+# --- who works there, the area served, and questions said the caller's way ------------------
+
+
+@pytest.fixture
+def office() -> KnowledgeBase:
+    """A practice whose team, area and FAQs are only in its facts, as crawled pages give them."""
+    return KnowledgeBase(
+        business_name="Test Smiles",
+        categories=Categories(
+            profile=Profile(name="Test Smiles"),
+            team=Team(
+                facts=[
+                    Fact(text="Dr. Ana Ruiz, DDS Founder: Dr. Ruiz opened the practice in 2009."),
+                    Fact(
+                        text="Kim Park, RDH Dental Hygienist: Kim has cleaned teeth for 12 years."
+                    ),
+                    Fact(text="Our Story: We started with two chairs."),
+                ]
+            ),
+            services=Services(
+                facts=[Fact(text="Exams: Dr. Ruiz or Dr. Lee does a full exam at every visit.")]
+            ),
+            locations=Locations(
+                service_area=["Dublin", "Powell"],
+                facts=[
+                    Fact(
+                        text="Service Area: We serve Dublin; Powell; Addresses outside our area "
+                        "pay a $39 trip charge."
+                    )
+                ],
+            ),
+            policies=Policies(
+                policies=[
+                    Policy(title="Large Groups", text="An 18% gratuity is added for parties of 8.")
+                ]
+            ),
+            faqs=FAQs(
+                faqs=[
+                    FAQ(
+                        question="Do you offer financing?",
+                        answer="Yes, through HomeRun Financial on approved credit.",
+                    )
+                ]
+            ),
+            promotions=Promotions(facts=[Fact(text="Now Hiring: Delivery drivers, $15 an hour.")]),
+        ),
+    )
+
+
+@pytest.fixture
+def office_retriever(office: KnowledgeBase) -> Retriever:
+    return Retriever(office, WordsEmbedder())
+
+
+def test_who_are_the_role_names_the_people_of_that_role(
+    office: KnowledgeBase, office_retriever: Retriever
+) -> None:
+    turn = answer("Who are the dentists at your office?", office, office_retriever)
+    assert turn.action == "answer"
+    assert "Dr. Ana Ruiz" in turn.text
+    assert "Dr. Lee" in turn.text
+    assert "Kim" not in turn.text
+    assert "Our Story" not in turn.text  # a heading of common words is no one's name
+    hygienists = answer("who are your hygienists?", office, office_retriever)
+    assert "Kim Park" in hygienists.text
+    assert "Ruiz" not in hygienists.text
+
+
+def test_a_who_question_is_answered_only_by_someone_named(
+    office: KnowledgeBase, office_retriever: Retriever
+) -> None:
+    # a job posting says "Delivery drivers" but names no one
+    turn = answer("Who are your delivery drivers?", office, office_retriever)
+    assert turn.action == "unknown"
+    assert "$15" not in turn.text
+
+
+def test_a_place_is_checked_against_the_area_served(
+    office: KnowledgeBase, office_retriever: Retriever
+) -> None:
+    turn = answer("Would you come out to Powell?", office, office_retriever)
+    assert turn.action == "answer"
+    assert turn.text.startswith("Yes")
+    assert "Powell" in turn.text
+    away = answer("I'm out in Marion, would you come out that far?", office, office_retriever)
+    assert away.action == "answer"
+    assert not away.text.startswith("Yes")
+    assert "Dublin" in away.text
+    assert "Powell" in away.text
+    assert "$39" in away.text  # what the site says of places outside them
+
+
+def test_a_part_of_the_question_matches_the_sites_own_question(
+    office: KnowledgeBase, office_retriever: Retriever
+) -> None:
+    asked = "Our old furnace died last night and money is tight this month, do you offer financing?"
+    turn = answer(asked, office, office_retriever)
+    assert turn.action == "answer"
+    assert "HomeRun" in turn.text
+    # the part "do you offer financing?" is as close to the site's question as can be
+    [faq] = [h for h in office_retriever.find_passages(asked) if h.passage.asks]
+    assert faq.similarity > 0.9
+
+
+def test_a_word_the_business_says_another_way_is_understood(
+    office: KnowledgeBase, office_retriever: Retriever
+) -> None:
+    assert stem("gratuity") in related(stem("tip"))
+    turn = answer("Is a tip added for groups?", office, office_retriever)
+    assert turn.action == "answer"
+    assert "18%" in turn.text
+
+
+def test_numbers_ages_and_light_verbs_are_not_the_point_of_a_question() -> None:
+    terms = asked_terms("does my 13 year old get braces from you guys?")
+    assert "13" not in terms
+    assert "year" not in terms
+    assert "old" not in terms
+    assert stem("braces") in terms
+    assert "much" not in asked_terms("how much do you charge?")
+
+
+def test_the_question_asked_after_the_setting_stands_alone() -> None:
+    asked = "We have 40 people coming for lunch, how far ahead should we order?"
+    assert asked_last(asked) == "how far ahead should we order?"
+    # a part that leans on what came before ("it") does not
+    assert asked_last("I didn't like my haircut, will you redo it?") == ""
+    assert asked_last("how far ahead should we order?") == ""
+
+
+class CountingEmbedder(WordsEmbedder):
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        self.calls += 1
+        return super().embed(texts)
+
+
+def test_a_turn_embeds_its_searches_in_one_batch(office: KnowledgeBase) -> None:
+    embedder = CountingEmbedder()
+    retriever = Retriever(office, embedder)
+    embedder.calls = 0
+    answer("We have a party of 8, is a tip added for groups?", office, retriever)
+    assert embedder.calls == 1

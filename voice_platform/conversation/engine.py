@@ -748,7 +748,7 @@ def people(kb: KnowledgeBase, retriever: Searcher) -> list[Person]:
 
 def team_answer(question: str, kb: KnowledgeBase, retriever: Searcher) -> Turn | None:
     """The people of the role asked about, by name; None when the facts name none."""
-    asked = TEAM_ASKED.search(question)
+    asked = TEAM_ASKED.search(question.lower())
     if asked is None:
         return None
     role = asked.group(1)
