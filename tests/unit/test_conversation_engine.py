@@ -483,3 +483,23 @@ def test_a_turn_embeds_its_searches_in_one_batch(office: KnowledgeBase) -> None:
     embedder.calls = 0
     answer("We have a party of 8, is a tip added for groups?", office, retriever)
     assert embedder.calls == 1
+
+
+def test_a_yes_or_no_question_needs_the_thing_it_asks_about() -> None:
+    kb = KnowledgeBase(
+        business_name="Test Plumbing",
+        categories=Categories(
+            services=Services(
+                facts=[
+                    Fact(text="Sump Pumps: We install sump pumps and battery backups."),
+                    Fact(text="Gas Lines: New gas lines for ranges and generators."),
+                ]
+            )
+        ),
+    )
+    retriever = Retriever(kb, WordsEmbedder())
+    # the backups fact shares two of its three words, but says nothing of generators
+    assert answer("Do you install backup generators?", kb, retriever).action == "unknown"
+    turn = answer("Do you install battery backups?", kb, retriever)
+    assert turn.action == "answer"
+    assert "battery backups" in turn.text

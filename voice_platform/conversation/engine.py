@@ -331,6 +331,13 @@ SAYS_COUNT = re.compile(
     r"|forty|fifty|hundred|half|dozen|few|several|same.day|today|tomorrow|week|month|year)s?\b",
     re.I,
 )
+# "Do you install backup generators?": the thing a yes-or-no question asks about, whose last
+# word (the head of "backup generators") the answer must name.
+ASKS_THING = re.compile(
+    r"^(?:do|does|can|will|would) (?:you|y'all)(?: guys)? (?!have\b|take\b|accept\b|know\b)"
+    r"(?:install|sell|repair|fix|make|offer|carry|do|clean|service|replace|rent|serve|fit|treat)"
+    r" ((?:[a-z'-]+ ){0,2}?[a-z'-]+)\s*\?*$"
+)
 # "Who does ...": the answer names someone ("Priya Natarajan", "Dr. Marquez").
 ASKS_WHO = re.compile(r"^(?:\w+ )?who\b|\bwho (?:is|are|does|do|will|'s|can|handles?)\b")
 SAYS_WHO = re.compile(r"\b(?:Dr\.?|Mr\.?|Ms\.?|Mrs\.?) [A-Z]|\b[A-Z][a-z]+ [A-Z][a-z]+\b")
@@ -513,6 +520,11 @@ def fits(question: str, text: str) -> bool:
         return False
     if ASKS_COUNT.search(question) and not SAYS_COUNT.search(text):
         return False
+    if thing := ASKS_THING.search(question):
+        # "do you install backup generators": the answer names the generators, not backups
+        said = [t for t in words_of(thing.group(1)) if t not in FILLER]
+        if said and not match(said[-1], set(words_of(text))):
+            return False
     if named := ASKS_WHICH.search(question):
         wanted = words_of(named.group(1))
         found = set(words_of(text))
