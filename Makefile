@@ -39,6 +39,7 @@ bench: $(VENV)/.installed $(BUN)
 	$(BIN)/python -m benchmarks.crawl
 	$(BIN)/python -m benchmarks.kb_quality
 	$(BIN)/python -m benchmarks.creation
+	$(BIN)/python -m benchmarks.calls
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

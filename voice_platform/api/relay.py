@@ -14,6 +14,8 @@ import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from typing import Any
 
 import structlog
@@ -38,6 +40,16 @@ CLOSE_MALFORMED = 1007
 CLOSE_POLICY = 1008
 
 
+@cache
+def records_executor() -> ThreadPoolExecutor:
+    """The threads every call's records are written on: as many as the database pool has
+    connections. Not asyncio.to_thread's pool: with hundreds of calls, two records a turn
+    would fill it, and the work a caller waits on (connecting a call, a webhook) would queue
+    behind them (benchmarks/calls.py)."""
+    size = get_settings().database_pool_size
+    return ThreadPoolExecutor(size, thread_name_prefix="call-records")
+
+
 class Writer:
     """Writes one call's records in the order they happened, off the event loop."""
 
@@ -51,7 +63,8 @@ class Writer:
     async def _run(self) -> None:
         while (job := await self.queue.get()) is not None:
             try:
-                result = await asyncio.to_thread(job)
+                loop = asyncio.get_running_loop()
+                result = await loop.run_in_executor(records_executor(), job)
                 if asyncio.iscoroutine(result):
                     await result
             except Exception:

@@ -17,8 +17,10 @@ so the caller never hears silence; the error is in `last_error`."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from voice_platform.conversation.engine import (
     day_hours,
@@ -48,6 +50,12 @@ FACTS_PER_TURN = 6
 MAX_TOKENS = 250
 # Past turns the model sees, oldest dropped first.
 HISTORY_TURNS = 12
+# Retrieval embeds the question with a blocking call (an HTTP request to the embedding
+# endpoint when one is configured): it runs on these threads, never on the event loop, where
+# it would stall every other call's socket for its whole round trip. Its own threads, so that
+# turns never queue behind the database work of asyncio.to_thread (benchmarks/calls.py).
+RETRIEVAL_THREADS = 16
+_retrieval = ThreadPoolExecutor(RETRIEVAL_THREADS, thread_name_prefix="retrieval")
 
 TRANSFER = Tool(
     "transfer_to_human",
@@ -254,7 +262,7 @@ class ModelEngine:
     async def reply(self, context: TurnContext) -> AsyncIterator[str | Turn]:
         self.last_usage = None
         self.last_error = None
-        facts = offered_facts(context)
+        facts = await asyncio.get_running_loop().run_in_executor(_retrieval, offered_facts, context)
         stream = self.chat.stream(
             conversation(context, facts), tools=TOOLS, max_tokens=self.max_tokens
         )
