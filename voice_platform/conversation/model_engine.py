@@ -17,10 +17,8 @@ so the caller never hears silence; the error is in `last_error`."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from voice_platform.conversation.engine import (
     day_hours,
@@ -31,7 +29,7 @@ from voice_platform.conversation.engine import (
 from voice_platform.conversation.language import LanguageAware, close, language_name
 from voice_platform.conversation.offline import RulesEngine
 from voice_platform.conversation.phrases import TABLES, phrase
-from voice_platform.conversation.turns import Action, Engine, Turn, TurnContext
+from voice_platform.conversation.turns import Action, Engine, Turn, TurnContext, off_the_loop
 from voice_platform.knowledge.chunks import Chunk, clock
 from voice_platform.knowledge.schemas import KnowledgeBase
 from voice_platform.providers.errors import ProviderError
@@ -50,12 +48,6 @@ FACTS_PER_TURN = 6
 MAX_TOKENS = 250
 # Past turns the model sees, oldest dropped first.
 HISTORY_TURNS = 12
-# Retrieval embeds the question with a blocking call (an HTTP request to the embedding
-# endpoint when one is configured): it runs on these threads, never on the event loop, where
-# it would stall every other call's socket for its whole round trip. Its own threads, so that
-# turns never queue behind the database work of asyncio.to_thread (benchmarks/calls.py).
-RETRIEVAL_THREADS = 16
-_retrieval = ThreadPoolExecutor(RETRIEVAL_THREADS, thread_name_prefix="retrieval")
 
 TRANSFER = Tool(
     "transfer_to_human",
@@ -262,7 +254,7 @@ class ModelEngine:
     async def reply(self, context: TurnContext) -> AsyncIterator[str | Turn]:
         self.last_usage = None
         self.last_error = None
-        facts = await asyncio.get_running_loop().run_in_executor(_retrieval, offered_facts, context)
+        facts = await off_the_loop(offered_facts, context)
         stream = self.chat.stream(
             conversation(context, facts), tools=TOOLS, max_tokens=self.max_tokens
         )

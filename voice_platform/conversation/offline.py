@@ -14,7 +14,7 @@ from dataclasses import replace
 from voice_platform.conversation.engine import answer
 from voice_platform.conversation.language import intent_in
 from voice_platform.conversation.phrases import base_language, has_phrases, phrase
-from voice_platform.conversation.turns import Turn, TurnContext
+from voice_platform.conversation.turns import Turn, TurnContext, off_the_loop
 from voice_platform.knowledge.schemas import KnowledgeBase
 
 SPOKEN_PIECE = re.compile(r"\S+\s*")
@@ -68,7 +68,7 @@ def rules_turn(context: TurnContext) -> Turn:
 
 class RulesEngine:
     async def reply(self, context: TurnContext) -> AsyncIterator[str | Turn]:
-        turn = rules_turn(context)
+        turn = await off_the_loop(rules_turn, context)
         for piece in SPOKEN_PIECE.findall(turn.text):
             yield piece
         yield turn

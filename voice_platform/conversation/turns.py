@@ -6,15 +6,32 @@ and acts on the Turn: hands off, takes a message, ends the call, switches the la
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 from voice_platform.conversation.retrieval import Hit
 from voice_platform.knowledge.chunks import Chunk
 from voice_platform.knowledge.schemas import KnowledgeBase
 from voice_platform.providers.llm.base import Usage
+
+T = TypeVar("T")
+
+# Retrieval embeds the question (locally, or with a request to the embedding endpoint): a
+# blocking call that runs on these threads, never on the event loop, where it would stall
+# every other call's socket. Its own threads, so that turns never queue behind the database
+# work of asyncio.to_thread (benchmarks/calls.py).
+RETRIEVAL_THREADS = 16
+_retrieval = ThreadPoolExecutor(RETRIEVAL_THREADS, thread_name_prefix="retrieval")
+
+
+async def off_the_loop(work: Callable[..., T], *args: object) -> T:
+    """`work(*args)` on the retrieval threads."""
+    return await asyncio.get_running_loop().run_in_executor(_retrieval, work, *args)
+
 
 Action = Literal["answer", "unknown", "message", "handoff", "end"]
 Speaker = Literal["caller", "agent"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -47,18 +48,26 @@ from voice_platform.services.credentials import Provider, secret_for
 DIAL_FAILED = {"no-answer", "busy", "failed", "canceled"}
 INDEXES = 64
 _indexes: OrderedDict[tuple[uuid.UUID, int], Retriever] = OrderedDict()
+# Parsed knowledge bases by agent and version: validating a whole document is most of what
+# answering Twilio's webhook would cost.
+_documents: OrderedDict[tuple[uuid.UUID, int], KnowledgeBase] = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 def retriever_for(agent_id: uuid.UUID, version: int, kb: KnowledgeBase) -> Retriever:
     """One index per knowledge-base version, kept for the next calls and turns: embedding the
     chunks is the slow part of starting a call."""
     key = (agent_id, version)
-    if key not in _indexes:
-        _indexes[key] = Retriever(kb, get_embedder())
+    with _cache_lock:
+        found = _indexes.get(key)
+    if found is None:
+        found = Retriever(kb, get_embedder())
+    with _cache_lock:
+        _indexes[key] = found
+        _indexes.move_to_end(key)
         while len(_indexes) > INDEXES:
             _indexes.popitem(last=False)
-    _indexes.move_to_end(key)
-    return _indexes[key]
+    return found
 
 
 # --- signatures -------------------------------------------------------------------------------
@@ -164,10 +173,23 @@ def voice_of(agent: Agent) -> str | None:
 
 
 def _knowledge(session: Session, agent_id: uuid.UUID) -> tuple[KnowledgeBase, int]:
-    record = session.get(KnowledgeRecord, agent_id)
-    if record is None:
+    version = session.exec(
+        select(KnowledgeRecord.version).where(KnowledgeRecord.agent_id == agent_id)
+    ).first()
+    if version is None:
         return KnowledgeBase(), 0
-    return KnowledgeBase.model_validate(record.document), record.version
+    key = (agent_id, version)
+    with _cache_lock:
+        found = _documents.get(key)
+    if found is None:
+        record = session.get(KnowledgeRecord, agent_id)
+        found = KnowledgeBase.model_validate(record.document if record else {})
+    with _cache_lock:
+        _documents[key] = found
+        _documents.move_to_end(key)
+        while len(_documents) > INDEXES:
+            _documents.popitem(last=False)
+    return found, version
 
 
 def route(number: PhoneNumber, form: Mapping[str, str]) -> Route:

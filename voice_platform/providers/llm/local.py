@@ -8,6 +8,9 @@ from typing import Any
 
 from voice_platform.providers.llm.base import DIMENSIONS
 
+SMALL_BATCH = 8
+ALL_THREADS = max(1, os.cpu_count() or 1)
+
 
 class LocalEmbedder:
     name = "local:all-MiniLM-L6-v2"
@@ -15,6 +18,7 @@ class LocalEmbedder:
     def __init__(self) -> None:
         self._model: Any = None
         self._lock = threading.Lock()
+        self._encoding = threading.Lock()
 
     def _load(self) -> Any:
         with self._lock:
@@ -31,8 +35,18 @@ class LocalEmbedder:
     def embed(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        vectors = self._load().encode(
-            texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False
-        )
+        model = self._load()
+        import torch
+
+        # A caller's question is a few texts: on one thread it takes ~9 ms, while PyTorch's
+        # threads fighting a busy core for it took ~400 ms (benchmarks/calls.py). Pages are
+        # many texts and gain from every core. The thread count is process-wide, hence the lock.
+        threads = 1 if len(texts) <= SMALL_BATCH else ALL_THREADS
+        with self._encoding:
+            if torch.get_num_threads() != threads:
+                torch.set_num_threads(threads)
+            vectors = model.encode(
+                texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False
+            )
         assert vectors.shape[1] == DIMENSIONS
         return [list(map(float, row)) for row in vectors]
