@@ -195,33 +195,37 @@ def _knowledge(session: Session, agent_id: uuid.UUID) -> tuple[KnowledgeBase, in
 def route(number: PhoneNumber, form: Mapping[str, str]) -> Route:
     """Record the incoming call and say where it goes."""
     with tenant_session(number.tenant_id) as session:
-        tenant = session.get(Tenant, number.tenant_id)
         agent = session.get(Agent, number.agent_id) if number.agent_id else None
         if agent is None and number.forward_to:
             return Forward(number.forward_to)
-        call = _call_for(session, number, agent, form)
-        if agent is None or agent.status != AgentStatus.ACTIVE:
+        answering = agent is not None and agent.status == AgentStatus.ACTIVE
+        token, digest = _token()
+        call = _call_for(session, number, agent, form, digest if answering else None)
+        if agent is None or not answering:
             call.outcome = CallOutcome.UNROUTED.value
             session.add(call)
-            business = tenant.name if tenant else "us"
-            return Decline(UNAVAILABLE.format(business=business))
+            tenant = session.get(Tenant, number.tenant_id)
+            return Decline(UNAVAILABLE.format(business=tenant.name if tenant else "us"))
         kb, _ = _knowledge(session, agent.id)
-        token, digest = _token()
-        call.relay_token_hash = digest
-        session.add(call)
-        session.flush()
         languages = tuple(bcp47(code, agent.languages) for code in (agent.languages or ["en"]))
         greeting = opening_line(agent.greeting, agent.name, kb, take_messages=True, now=None)
         return Connect(call.id, token, greeting, voice_of(agent), languages[0], languages)
 
 
 def _call_for(
-    session: Session, number: PhoneNumber, agent: Agent | None, form: Mapping[str, str]
+    session: Session,
+    number: PhoneNumber,
+    agent: Agent | None,
+    form: Mapping[str, str],
+    token_digest: str | None,
 ) -> Call:
-    """The call's record; Twilio may ask twice about one call, which stays one record."""
+    """The call's record; Twilio may ask twice about one call, which stays one record (and
+    gets a new relay token)."""
     sid = form.get("CallSid", "")
     existing = session.exec(select(Call).where(Call.call_sid == sid)).first()
     if existing is not None:
+        existing.relay_token_hash = token_digest
+        session.add(existing)
         return existing
     call = Call(
         tenant_id=number.tenant_id,
@@ -230,6 +234,7 @@ def _call_for(
         from_number=form.get("From", "")[:40],
         to_number=number.number,
         status=(form.get("CallStatus") or "ringing")[:20],
+        relay_token_hash=token_digest,
     )
     session.add(call)
     session.flush()
