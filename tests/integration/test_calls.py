@@ -60,7 +60,7 @@ def app_url(db: Servers, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     monkeypatch.setenv("PUBLIC_BASE_URL", base)
-    monkeypatch.setenv("CALL_SILENCE_SECONDS", "1.5")
+    monkeypatch.setenv("CALL_SILENCE_SECONDS", "3")
     get_settings.cache_clear()
     server = uvicorn.Server(
         uvicorn.Config(create_api(), host="127.0.0.1", port=port, log_level="warning")
