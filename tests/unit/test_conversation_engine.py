@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from voice_platform.conversation import engine
 from voice_platform.conversation.engine import (
     MAX_WORDS,
     answer,
@@ -18,11 +19,13 @@ from voice_platform.conversation.engine import (
     asked_terms,
     related,
     same_word,
+    unsaid,
 )
 from voice_platform.conversation.retrieval import Retriever, split_chunk, words_of
 from voice_platform.knowledge.chunks import Chunk
 from voice_platform.knowledge.schemas import (
     FAQ,
+    Booking,
     Categories,
     Emergencies,
     Fact,
@@ -32,6 +35,7 @@ from voice_platform.knowledge.schemas import (
     Interval,
     KnowledgeBase,
     Locations,
+    Payments,
     Policies,
     Policy,
     Price,
@@ -503,3 +507,121 @@ def test_a_yes_or_no_question_needs_the_thing_it_asks_about() -> None:
     turn = answer("Do you install battery backups?", kb, retriever)
     assert turn.action == "answer"
     assert "battery backups" in turn.text
+
+
+def test_the_sites_question_counts_the_words_the_caller_did_not_say(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    kb = KnowledgeBase(
+        business_name="Test Dental",
+        categories=Categories(
+            booking=Booking(
+                facts=[
+                    Fact(text="What to Bring: A photo ID; Your insurance card; Your medications."),
+                ]
+            ),
+            faqs=FAQs(
+                faqs=[
+                    FAQ(
+                        question="Can I bring my kids to my appointment?",
+                        answer="Of course. Our play corner has books and puzzles.",
+                    )
+                ]
+            ),
+        ),
+    )
+    retriever = Retriever(kb, WordsEmbedder())
+    asked = "what do I need to bring to my first appointment?"
+    # "kids" is the point of the site's question, and the caller did not say it
+    assert unsaid("Can I bring my kids to my appointment?", asked, retriever) > 0.2
+    assert unsaid("What should I bring to my appointment?", asked, retriever) == 0
+
+    def covers(weight: float) -> dict[str, tuple[float, float]]:
+        monkeypatch.setattr(engine, "UNSAID_WEIGHT", weight)
+        found = engine.scored(asked, engine.candidates(asked, retriever), retriever)
+        return {s.passage.text: (s.cover, s.topic) for s in found}
+
+    counted, uncounted = covers(1.0), covers(0.0)
+    faq = "Of course."
+    assert counted[faq][0] < 0.8 * uncounted[faq][0]
+    assert counted[faq][1] < 0.8 * uncounted[faq][1]
+    # a heading the caller said all of ("What to Bring") loses nothing
+    assert counted["A photo ID"] == uncounted["A photo ID"]
+    # nor does the site's question when the caller asks it
+    monkeypatch.setattr(engine, "UNSAID_WEIGHT", 1.0)
+    assert "puzzles" in answer("can I bring my kids to my appointment?", kb, retriever).text
+
+
+def test_paying_over_time_is_financing() -> None:
+    financing = {stem("financing")}
+    assert financing <= set(words_of("Do you have payment plans?"))
+    assert financing <= set(words_of("can I pay it off over time"))
+    assert financing <= set(words_of("can I pay in monthly installments"))
+    assert stem("financing") in related(stem("installments"))
+    assert stem("plan") not in set(words_of("Do you have a payment plan?"))
+    kb = KnowledgeBase(
+        business_name="Test Dental",
+        categories=Categories(
+            payments=Payments(
+                facts=[
+                    Fact(text="Other Plans: you pay your portion and your plan pays the rest."),
+                    Fact(text="CareCredit: A credit card with promotional financing options."),
+                ]
+            ),
+        ),
+    )
+    retriever = Retriever(kb, WordsEmbedder())
+    turn = answer("Do you have payment plans?", kb, retriever)
+    assert turn.action == "answer"
+    assert turn.text.startswith("CareCredit")  # not the sentence about insurance plans
+    turn = answer("Can I pay over time?", kb, retriever)
+    assert turn.action == "answer"
+    assert "CareCredit" in turn.text
+    assert "portion" not in turn.text
+
+
+def test_a_day_and_a_time_get_the_hours_and_the_note_about_closing(
+    kb: KnowledgeBase,
+) -> None:
+    kb.categories.hours.facts = [
+        Fact(text="We run on time, and we'll tell you if we're not."),
+        Fact(
+            text="When to find us: We're open Monday through Friday. The kitchen takes last "
+            "orders 30 minutes before closing.; Holidays: we're closed on Christmas Day."
+        ),
+    ]
+    retriever = Retriever(kb, WordsEmbedder())
+    turn = answer("can I still come in and order food at like 4:45 on a wednesday?", kb, retriever)
+    assert turn.action == "answer"
+    assert "On Wednesdays we're open 9:00 AM to 5:00 PM" in turn.text
+    assert "last orders 30 minutes before closing" in turn.text
+    assert "run on time" not in turn.text
+    assert "Christmas" not in turn.text
+    said = answer("what time do you close on thursday?", kb, retriever).text
+    assert "last orders" in said
+    # a day the business is closed needs no note, nor does a question about no day or time
+    assert "last orders" not in answer("are you open on sunday?", kb, retriever).text
+    assert "last orders" not in answer("what are your hours?", kb, retriever).text
+
+
+def test_a_link_or_an_invitation_to_read_on_is_not_said() -> None:
+    kb = KnowledgeBase(
+        business_name="Test Dental",
+        categories=Categories(
+            payments=Payments(
+                facts=[
+                    Fact(
+                        text="Payment: Payment is due at the time of service. Insurance & "
+                        "financing details. Find out what to expect at your first visit."
+                    ),
+                ]
+            ),
+        ),
+    )
+    texts = [p.text for p in split_chunk(Retriever(kb, None).chunks[0])]
+    sayable = [
+        t
+        for t, p in zip(texts, split_chunk(Retriever(kb, None).chunks[0]), strict=True)
+        if engine.sayable(p)
+    ]
+    assert sayable == ["Payment is due at the time of service."]

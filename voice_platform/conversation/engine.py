@@ -52,6 +52,15 @@ AVAILABILITY_ASKED = re.compile(
     r"|\b(any|an) (opening|openings|slot|slots|availability)\b"
 )
 HOURS_SAID = re.compile(r"\b(open|opens|close|closes|closing|closed|hours|what time)\b")
+# A time of day the caller names ("at like 8:45", "around 7pm"): they ask whether it is within
+# the hours.
+CLOCK_SAID = re.compile(r"\b\d{1,2}:\d{2}\b|\b\d{1,2} ?(?:am|pm|a\.m\.|p\.m\.)(?!\w)")
+# What an hours note says of the time before closing ("last orders 30 minutes before closing").
+CLOSING_NOTE = re.compile(
+    r"\b(before (?:we )?clos\w*|last (?:orders?|appointments?|calls?|seating|bookings?|walk-ins?"
+    r"|entry|admission)|(?:orders?|appointments?|walk-ins?|seating) (?:end|stop)s?)\b",
+    re.I,
+)
 WHERE_ASKED = re.compile(r"\b(where are you|where is your|located|your address|find you)\b")
 NOW_ASKED = re.compile(r"\b(right now|open now|now)\b")
 HOLIDAYS = re.compile(
@@ -158,7 +167,10 @@ def hours_answer(question: str, kb: KnowledgeBase, now: datetime | None) -> str 
     if weekly is None:
         return None
     days = [DAY_NAMES[d] for d in DAY_SAID.findall(asked)]
-    if not HOURS_SAID.search(asked):
+    at_time = CLOCK_SAID.search(asked) and (
+        days or re.search(r"\b(today|tonight|tomorrow)\b", asked)
+    )
+    if not HOURS_SAID.search(asked) and not at_time:
         return None
     if NOW_ASKED.search(asked) and not days:
         intervals, _ = day_hours(kb, today)
@@ -203,6 +215,40 @@ def hours_answer(question: str, kb: KnowledgeBase, now: datetime | None) -> str 
     if re.search(r"\b(hours|what time)\b", asked):
         return week_summary(kb)
     return None
+
+
+# The words of any question about hours ("open", "close", "time", the days): no sign of which
+# hours note is meant.
+HOURS_WORDS = base_related("hour") | {"hour"} | {stem(day) for day in DAY_NAMES}
+
+
+def hours_note(question: str, retriever: Searcher) -> Passage | None:
+    """What the business says of its hours besides the weekly schedule and its holidays ("The
+    kitchen takes last orders 30 minutes before closing"), for a question about a day or a
+    time: the note that shares a word with the question, or speaks of the time before closing;
+    None when no note is about either."""
+    asked = set(asked_terms(question)) - HOURS_WORDS
+    at_time = bool(CLOCK_SAID.search(question.lower()))
+    best: tuple[int, int] | None = None
+    found: Passage | None = None
+    chunks: list[Chunk] = getattr(retriever, "chunks", [])
+    for chunk in chunks:
+        if chunk.category != "hours" or chunk.item_id.startswith("weekly."):
+            continue
+        for passage in split_chunk(chunk):
+            text = passage.text.lower()
+            if not sayable(passage) or DAY_SAID.search(text) or HOLIDAYS.search(text):
+                continue  # the schedule, an exception, or not a thing to say
+            if CLOCK_SAID.search(text) or re.search(r"\d+ ?(?:-|to|\u2013|till|until) ?\d+", text):
+                continue  # times of something else ("lunch from 12:30 to 1:30")
+            shared = sum(1 for t in asked if match(t, set(words_of(text))))
+            closing = 1 if CLOSING_NOTE.search(passage.text) else 0
+            if not shared and not closing:
+                continue
+            rank = (closing, shared) if at_time else (shared, closing)
+            if best is None or rank > best:
+                best, found = rank, passage
+    return found
 
 
 def weekly_day(kb: KnowledgeBase, name: str) -> str:
@@ -278,7 +324,7 @@ SYNONYMS = [
     buy bought purchase purchased
     checkup checkups exam exams
     quote quotes estimate estimates
-    financing finance loan loans payment payments
+    financing finance financed loan loans payment payments installment installments
     neighborhood area areas town city cities
     area areas region regions neighborhood neighborhoods
     doctor doctors dentist dentists dr
@@ -317,6 +363,11 @@ NAVIGATION = re.compile(
     r"|\bSkip to\b|\bHome\b\s*[»\u203a|/])",
     re.I,
 )
+# A card's line that invites the reader to read on ("Find out what to expect at your first
+# visit"): what it points to is said elsewhere, not here.
+TEASER = re.compile(r"^(Find out|Learn (about|how|what|why|when|where)|Discover|Explore)\b")
+# A link's words left in the text ("Insurance & financing details."): a label, not a fact.
+LABEL = re.compile(r"^(?:[\w&'\u2019-]+ ){0,4}(?:details|info|information|options)\.?$", re.I)
 PRONOUN_START = re.compile(r"^(She|He|They|It|This|That|These|Those|Her|His|Their)\b")
 # What kind of thing the question wants, and what a passage must hold to give it.
 ASKS_PRICE = re.compile(
@@ -354,6 +405,10 @@ MIN_SIMILARITY = 0.3
 MIN_TOTAL = 0.85
 SURE_SIMILARITY = 0.6
 UNHELD_SIMILARITY = 0.55
+# A passage answering the site's own question (or said under a heading when it covers nothing
+# of the caller's question itself) counts against what it covers through that question the
+# words of it the caller did not say, at this share of their weight.
+UNSAID_WEIGHT = 1.0
 # A word shares its start with a word of the fact ("referring", "refer"): nearly the same word.
 PREFIX_WEIGHT = 0.8
 RELATED_WEIGHT = 0.5
@@ -496,6 +551,23 @@ def coverage(question: str, text: str, retriever: Searcher) -> float:
     return covered / total if total else 0.0
 
 
+def unsaid(asks: str, question: str, retriever: Searcher) -> float:
+    """The weight of the words of the site's question the caller did not say (nor one with
+    another ending, nor a related one), as a share of the weight of the caller's words: the
+    other way of coverage."""
+    said = asked_terms(question)
+    total = sum(term_weight(t, retriever) for t in said)
+    if not total:
+        return 0.0
+    found = set(said)
+    missing = 0.0
+    for term in asked_terms(asks):
+        # what the site's question asks of ("my kids") is its point, not its setting
+        weight = retriever.idf(term) * (LIGHT_WEIGHT if term in LIGHT else 1.0)
+        missing += weight * (1 - match(term, found))
+    return missing / total
+
+
 def spoken(chunk: Chunk) -> str:
     text = chunk.text
     if text.startswith("Q: ") and " A: " in text:
@@ -510,6 +582,8 @@ def sayable(passage: Passage) -> bool:
         return False
     if text.endswith("?"):
         return False  # a question the site asks ("Burst pipe at 2 a.m.?") answers nothing
+    if TEASER.match(text) or LABEL.match(text):
+        return False
     return not NAVIGATION.search(text) and len(passage.indexed.split()) >= 3
 
 
@@ -538,6 +612,8 @@ class Scored:
     hit: PassageHit
     cover: float
     topic: float = 0.0  # how much of the question the passage's heading or question covers
+    own: float = 0.0  # how much of it the passage's own words cover (of two as good, the one
+    # that says it itself is said)
 
     @property
     def score(self) -> float:
@@ -560,7 +636,7 @@ def in_their_words(question: str, retriever: Searcher) -> str:
         term = stem(word.lower())
         if word.lower() in STOPWORDS:
             return word
-        near = sorted(related(term) & vocabulary, key=lambda w: -retriever.idf(w))
+        near = sorted(related(term) & vocabulary, key=lambda w: (-retriever.idf(w), w))
         if not near or (retriever.holds(term) and retriever.idf(near[-1]) > retriever.idf(term)):
             return word  # the business's own word is this one
         return written.get(near[-1], word)
@@ -602,8 +678,16 @@ def scored(question: str, hits: list[PassageHit], retriever: Searcher) -> list[S
             continue  # a "who" question is answered by someone's name
         lead = hit.passage.heading or hit.passage.asks
         topic = coverage(question, lead, retriever) if lead else 0.0
-        out.append(Scored(hit, coverage(question, hit.passage.indexed, retriever), topic))
-    out.sort(key=lambda s: -s.score)
+        cover = coverage(question, hit.passage.indexed, retriever)
+        own = coverage(question, hit.passage.text, retriever) if lead else cover
+        if hit.passage.asks or (lead and not own):
+            # the site's question (or the heading of a sentence that covers nothing of the
+            # caller's) asks of something the caller did not ("my kids"): what the passage
+            # covers through it counts for less
+            against = 1 + UNSAID_WEIGHT * unsaid(lead, question, retriever)
+            cover, topic = max(own, cover / against), topic / against
+        out.append(Scored(hit, cover, topic, own))
+    out.sort(key=lambda s: (-s.score, -s.own))
     return out
 
 
@@ -897,11 +981,17 @@ def answer(
             if s.passage.chunk.category == "hours"
             and not s.passage.chunk.item_id.startswith("weekly.")
         ][:1]
-        return Turn(
-            "answer",
-            compose(question, extra, retriever, lead=said),
-            retriever_weekly(retriever) + facts_of(extra),
-        )
+        text = compose(question, extra, retriever, lead=said)
+        facts = retriever_weekly(retriever) + facts_of(extra)
+        specific = DAY_SAID.search(asked) or CLOCK_SAID.search(asked)
+        day_asked = specific or re.search(r"\b(today|tonight|tomorrow)\b", asked)
+        if day_asked and re.search(r"\bopen\b", said):
+            # a day or a time asked about, when open: what the hours notes say of it too
+            note = hours_note(question, retriever)
+            if note is not None and as_sentence(note.text) not in text:
+                text = clip(f"{text} {as_sentence(note.text)}")
+                facts += [note.chunk] if note.chunk not in facts else []
+        return Turn("answer", text, facts)
     chosen = pick(question, found, strange)
     if not chosen and (last := asked_last(question)):
         # "I need food for 40 people for an office lunch, how far ahead do I have to order?":

@@ -56,13 +56,23 @@ def parts_of(question: str) -> list[str]:
     return parts[:4] if len(parts) >= 2 else []
 
 
+# Ways of saying one thing in several words, in general English, read as the one word.
+PHRASES = [
+    (re.compile(r"\b(?:payment|installment|instalment) plans?\b", re.I), "financing"),
+    (
+        re.compile(r"\bpay(?:ing|ments?)? (?:(?:it|for it|that|them) )?(?:off )?over time\b", re.I),
+        "financing",
+    ),
+    (re.compile(r"\b(?:in|by) (?:monthly )?(?:installments|instalments)\b", re.I), "financing"),
+]
+
+
 def words_of(text: str) -> list[str]:
-    """Stemmed content words, in order, repeats kept."""
-    return [
-        stem(word)
-        for word in WORD.findall(text.lower().replace("\u2019", "'"))
-        if word not in STOPWORDS
-    ]
+    """Stemmed content words, in order, repeats kept; a phrase of PHRASES as its one word."""
+    text = text.lower().replace("\u2019", "'")
+    for phrase, word in PHRASES:
+        text = phrase.sub(word, text)
+    return [stem(word) for word in WORD.findall(text) if word not in STOPWORDS]
 
 
 @dataclass(frozen=True)
