@@ -603,3 +603,86 @@ def agent_or_exit(agent: str, tenant: str | None) -> tuple[uuid.UUID, uuid.UUID]
         raise typer.Exit(1)
     [(row, _)] = found
     return row.tenant_id, row.id
+
+
+demo_app = typer.Typer(
+    help="Demo data: a made-up call history, so the dashboard has something to show.",
+    no_args_is_help=True,
+)
+app.add_typer(demo_app, name="demo")
+
+
+def tenant_or_exit(slug: str) -> uuid.UUID:
+    """The id of the business with this slug, or a clear message and exit 1."""
+    from sqlmodel import select
+
+    from voice_platform.db import platform_session
+    from voice_platform.models import Tenant
+
+    database_or_exit()
+    with platform_session("cli finds a tenant for demo data") as session:
+        found = session.exec(select(Tenant.id).where(Tenant.slug == slug)).first()
+    if found is None:
+        console.print(
+            f"[red]No business with the slug {slug!r} (see `voice-platform tenants`)[/red]"
+        )
+        raise typer.Exit(1)
+    return found
+
+
+@demo_app.command("seed")
+def demo_seed(
+    calls: Annotated[int, typer.Option("--calls", min=1, max=1_000_000, help="How many calls.")],
+    tenant: Annotated[str, typer.Option(help="The business's slug.")] = "demo",
+    days: Annotated[int, typer.Option(min=1, max=730, help="Spread over the last DAYS days.")] = 90,
+    seed: Annotated[
+        int | None, typer.Option(help="The same seed writes the same calls (this hour).")
+    ] = None,
+) -> None:
+    """Write CALLS made-up calls (channel "demo") for the business's agents, replacing earlier
+    demo calls; an active demo agent is created when it has none. `demo clear` removes them."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from voice_platform.db import tenant_session
+    from voice_platform.services.demo_calls import seed_calls
+
+    tenant_id = tenant_or_exit(tenant)
+    started = time.monotonic()
+    with Progress(
+        TextColumn("writing calls"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as bar:
+        task = bar.add_task("calls", total=calls)
+        with tenant_session(tenant_id) as session:
+            result = seed_calls(
+                session,
+                tenant_id=tenant_id,
+                count=calls,
+                days=days,
+                seed=seed,
+                progress=lambda n: bar.advance(task, n),
+            )
+    if result.created_agent:
+        console.print(f"Created the agent {result.agents[0]!r}.")
+    if result.replaced:
+        console.print(f"Replaced {result.replaced} earlier demo calls.")
+    console.print(
+        f"Wrote {result.calls} calls, {result.turns} turns and {result.messages} messages "
+        f"over {days} days for {', '.join(result.agents)} "
+        f"in {time.monotonic() - started:.1f} s."
+    )
+
+
+@demo_app.command("clear")
+def demo_clear(
+    tenant: Annotated[str, typer.Option(help="The business's slug.")] = "demo",
+) -> None:
+    """Remove the business's demo calls (and the demo agent, if `demo seed` created it)."""
+    from voice_platform.db import tenant_session
+    from voice_platform.services.demo_calls import clear_calls
+
+    tenant_id = tenant_or_exit(tenant)
+    with tenant_session(tenant_id) as session:
+        removed = clear_calls(session, tenant_id=tenant_id)
+    console.print(f"Removed {removed} demo calls.")

@@ -24,6 +24,7 @@ from voice_platform.models import (
     Agent,
     ApiKey,
     ApiKeyScope,
+    Call,
     CreationEvent,
     CreationJob,
     Impersonation,
@@ -56,7 +57,7 @@ IDS = {
     name: uuid.uuid4()
     for name in (
         "tenant_a", "tenant_b", "owner", "admin", "member", "member2", "other_owner", "staff",
-        "impersonation", "invitation", "key_read", "key_target", "agent", "number",
+        "impersonation", "invitation", "key_read", "key_target", "agent", "number", "call",
     )
 }  # fmt: skip
 SECRETS = {
@@ -167,6 +168,18 @@ def seed() -> None:
             )
         )
         s.add(
+            Call(
+                id=IDS["call"],
+                tenant_id=a,
+                agent_id=IDS["agent"],
+                call_sid="CA" + "9" * 32,
+                from_number="+15125550199",
+                to_number="+15125550100",
+                status="completed",
+                outcome="answered",
+            )
+        )
+        s.add(
             ProviderCredential(
                 tenant_id=a,
                 provider="openai",
@@ -251,6 +264,16 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any] | str | None, dict[str, int]]
     ("GET", "/api/health"): (None, PUBLIC),
     # Twilio's webhooks answer only Twilio's signature, whoever else asks.
     ("GET", "/api/messages"): (None, IN_TENANT),
+    ("GET", "/api/calls"): (None, IN_TENANT),
+    ("GET", "/api/calls.csv"): (None, IN_TENANT),
+    ("GET", "/api/calls/{call_id}"): (None, agent_route(200)),
+    ("GET", "/api/analytics/calls"): (None, IN_TENANT),
+    ("GET", "/api/analytics/performance"): (None, IN_TENANT),
+    # Calls are the business's: staff see its figures only while impersonating it.
+    ("GET", "/api/analytics/{tenant_id}"): (
+        None,
+        expect(200, anonymous=401, staff=403, other_owner=404),
+    ),
     ("POST", "/api/twilio/voice"): (None, expect(403)),
     ("POST", "/api/twilio/relay-ended"): (None, expect(403)),
     ("POST", "/api/twilio/dial-ended"): (None, expect(403)),
@@ -410,6 +433,7 @@ PATH_VALUES = {
     "category": "amenities",
     "number_id": IDS["number"],
     "provider": "openai",
+    "call_id": IDS["call"],
 }
 
 

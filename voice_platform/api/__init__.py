@@ -13,6 +13,7 @@ from voice_platform.api.errors import ErrorResponse, error_response, install_err
 from voice_platform.api.routers import (
     agents,
     auth,
+    calls,
     creation,
     health,
     messages,
@@ -68,6 +69,8 @@ def create_api(settings: Settings | None = None) -> FastAPI:
     api.include_router(providers.router)
     api.include_router(twilio.router)
     api.include_router(messages.router)
+    api.include_router(calls.router)
+    api.include_router(calls.analytics)
 
     @api.api_route(
         "/{path:path}",
