@@ -6,8 +6,6 @@ broken model falls back to the rules engine; cancelling a turn stops a stalled s
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import math
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -17,11 +15,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.fakes.openai_server import FakeOpenAI, validate_request
+from tests.fakes.words_embedder import WordsEmbedder
 from voice_platform.config import Settings
 from voice_platform.conversation.model_engine import TOOLS, ModelEngine
 from voice_platform.conversation.offline import RulesEngine
 from voice_platform.conversation.phrases import phrase
-from voice_platform.conversation.retrieval import Retriever, words_of
+from voice_platform.conversation.retrieval import Retriever
 from voice_platform.conversation.turns import Turn, TurnContext
 from voice_platform.knowledge.schemas import (
     Categories,
@@ -35,24 +34,9 @@ from voice_platform.knowledge.schemas import (
     Weekly,
 )
 from voice_platform.providers.errors import AuthenticationFailed, Unavailable
-from voice_platform.providers.llm.base import DIMENSIONS
 from voice_platform.providers.llm.openai_compat import OpenAIChat
 
 NOW = datetime(2026, 3, 3, 10, 15, tzinfo=ZoneInfo("America/Chicago"))
-
-
-class WordsEmbedder:
-    name = "test:words"
-
-    def embed(self, texts: list[str]) -> list[list[float]]:
-        out = []
-        for text in texts:
-            row = [0.0] * DIMENSIONS
-            for word in words_of(text):
-                row[int(hashlib.sha256(word.encode()).hexdigest(), 16) % DIMENSIONS] += 1.0
-            size = math.sqrt(sum(v * v for v in row)) or 1.0
-            out.append([v / size for v in row])
-        return out
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@ the local model so the tests need no weights."""
 
 from __future__ import annotations
 
-import hashlib
-import math
 import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.fakes.words_embedder import WordsEmbedder
 from voice_platform.conversation import engine
 from voice_platform.conversation.engine import (
     MAX_WORDS,
@@ -48,22 +47,7 @@ from voice_platform.knowledge.schemas import (
     Team,
     Weekly,
 )
-from voice_platform.providers.llm.base import DIMENSIONS
 from voice_platform.providers.llm.sandbox import stem
-
-
-class WordsEmbedder:
-    name = "test:words"
-
-    def embed(self, texts: list[str]) -> list[list[float]]:
-        out = []
-        for text in texts:
-            row = [0.0] * DIMENSIONS
-            for word in words_of(text):
-                row[int(hashlib.sha256(word.encode()).hexdigest(), 16) % DIMENSIONS] += 1.0
-            size = math.sqrt(sum(v * v for v in row)) or 1.0
-            out.append([v / size for v in row])
-        return out
 
 
 def nine_to_five() -> list[Interval]:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import math
 import re
 from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
@@ -17,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.fakes.words_embedder import WordsEmbedder
 from voice_platform.conversation.model_engine import (
     TOOLS,
     ModelEngine,
@@ -27,7 +26,7 @@ from voice_platform.conversation.model_engine import (
 )
 from voice_platform.conversation.offline import RulesEngine
 from voice_platform.conversation.phrases import phrase
-from voice_platform.conversation.retrieval import Retriever, words_of
+from voice_platform.conversation.retrieval import Retriever
 from voice_platform.conversation.turns import Turn, TurnContext
 from voice_platform.knowledge.schemas import (
     FAQ,
@@ -48,7 +47,6 @@ from voice_platform.knowledge.schemas import (
 )
 from voice_platform.providers.errors import Unavailable
 from voice_platform.providers.llm.base import (
-    DIMENSIONS,
     Message,
     StreamEvent,
     TextDelta,
@@ -60,22 +58,6 @@ CHICAGO = ZoneInfo("America/Chicago")
 TUESDAY_MORNING = datetime(2026, 3, 3, 10, 15, tzinfo=CHICAGO)
 TUESDAY_NIGHT = datetime(2026, 3, 3, 20, 0, tzinfo=CHICAGO)
 CHRISTMAS = datetime(2026, 12, 25, 11, 0, tzinfo=CHICAGO)
-
-
-class WordsEmbedder:
-    """Bag-of-words vectors: the rules engine's similarity, with no model weights."""
-
-    name = "test:words"
-
-    def embed(self, texts: list[str]) -> list[list[float]]:
-        out = []
-        for text in texts:
-            row = [0.0] * DIMENSIONS
-            for word in words_of(text):
-                row[int(hashlib.sha256(word.encode()).hexdigest(), 16) % DIMENSIONS] += 1.0
-            size = math.sqrt(sum(v * v for v in row)) or 1.0
-            out.append([v / size for v in row])
-        return out
 
 
 def nine_to_five() -> list[Interval]:
