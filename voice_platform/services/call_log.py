@@ -54,7 +54,7 @@ DEFAULT_PERIOD_DAYS = 30
 MAX_SERIES_DAYS = 731
 # What a call's outcome can be: the call's own (CallOutcome), and what analysis or the demo
 # history may set besides.
-OUTCOMES = (*(o.value for o in CallOutcome), "spam")
+OUTCOMES = tuple(dict.fromkeys((*(o.value for o in CallOutcome), "spam")))
 MAX_SEARCH = 200
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 PHONE_LIKE = re.compile(r"^[+\d\s().-]+$")

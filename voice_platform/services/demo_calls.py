@@ -299,12 +299,14 @@ def seed_calls(
     agent_weights = [1.0 / (rank + 1) ** 1.5 for rank in range(len(team))]
     callers = [_number(rng) for _ in range(max(1, count // 3))]
     totals = {"turns": 0, "messages": 0}
+    calls_table = _table(Call)
 
     for first in range(0, count, BATCH):
         call_rows: list[dict[str, Any]] = []
         turn_rows: list[dict[str, Any]] = []
         message_rows: list[dict[str, Any]] = []
-        for slot in chosen[first : first + BATCH]:
+        batch_slots = chosen[first : first + BATCH]
+        for slot in batch_slots:
             agent = rng.choices(team, agent_weights)[0]
             after_hours = closed[slot]
             outcome = _pick(rng, CLOSED_OUTCOMES if after_hours else OPEN_OUTCOMES)
@@ -366,7 +368,10 @@ def seed_calls(
                         "created_at": started + timedelta(seconds=seconds),
                     }
                 )
-        session.execute(sa.insert(_table(Call)), call_rows)
+        if "after_hours" in calls_table.c:  # the post-call analysis column, where it exists
+            for row, slot in zip(call_rows, batch_slots, strict=True):
+                row["after_hours"] = closed[slot]
+        session.execute(sa.insert(calls_table), call_rows)
         if turn_rows:
             session.execute(sa.insert(_table(CallTurn)), turn_rows)
         if message_rows:
