@@ -40,6 +40,7 @@ bench: $(VENV)/.installed $(BUN)
 	$(BIN)/python -m benchmarks.kb_quality
 	$(BIN)/python -m benchmarks.creation
 	$(BIN)/python -m benchmarks.calls
+	$(BIN)/python -m benchmarks.rollups
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

@@ -686,3 +686,73 @@ def demo_clear(
     with tenant_session(tenant_id) as session:
         removed = clear_calls(session, tenant_id=tenant_id)
     console.print(f"Removed {removed} demo calls.")
+
+
+analytics_app = typer.Typer(
+    help="Call analytics: post-call analysis and the daily per-agent rollups.",
+    no_args_is_help=True,
+)
+app.add_typer(analytics_app, name="analytics")
+
+
+@analytics_app.command("rebuild")
+def analytics_rebuild(
+    tenant: Annotated[
+        str | None, typer.Option(help="Only this business (its slug); default: every one.")
+    ] = None,
+    reanalyze: Annotated[
+        bool, typer.Option("--reanalyze", help="Analyse every call again first.")
+    ] = False,
+) -> None:
+    """Aggregate the daily per-agent call statistics again from the calls (and, with
+    --reanalyze, run the post-call analysis of every call again first)."""
+    import asyncio
+    from typing import Any
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from sqlmodel import col, select
+
+    from voice_platform.db import platform_session, tenant_session
+    from voice_platform.models import Call, Tenant
+    from voice_platform.services import analysis, rollups
+
+    database_or_exit()
+    with platform_session("cli lists tenants for an analytics rebuild") as session:
+        query = select(Tenant.id, Tenant.slug).order_by(col(Tenant.slug))
+        if tenant:
+            query = query.where(Tenant.slug == tenant)
+        businesses = list(session.exec(query))
+    if tenant and not businesses:
+        console.print(
+            f"[red]No business with the slug {tenant!r} (see `voice-platform tenants`)[/red]"
+        )
+        raise typer.Exit(1)
+    days = analysed = 0
+    with Progress(
+        TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as bar:
+        if reanalyze:
+
+            async def analyse_all(tenant_id: uuid.UUID, ids: list[uuid.UUID], task: Any) -> int:
+                done = 0
+                for call_id in ids:
+                    if await analysis.analyze_and_store(call_id, tenant_id) is not None:
+                        done += 1
+                    bar.advance(task)
+                return done
+
+            for tenant_id, slug in businesses:
+                with tenant_session(tenant_id) as session:
+                    ids = list(session.exec(select(Call.id).where(Call.tenant_id == tenant_id)))
+                task = bar.add_task(f"analysing {slug}"[:24], total=len(ids))
+                analysed += asyncio.run(analyse_all(tenant_id, ids, task))
+        task = bar.add_task("recounting", total=len(businesses))
+        for tenant_id, _slug in businesses:
+            with tenant_session(tenant_id) as session:
+                days += rollups.rebuild(session, tenant_id)
+            bar.advance(task)
+    console.print(
+        (f"Analysed {analysed} calls; " if reanalyze else "")
+        + f"{days} agent-days recounted for {len(businesses)} "
+        + ("business" if len(businesses) == 1 else "businesses")
+    )

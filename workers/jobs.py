@@ -42,3 +42,13 @@ async def notify_message(ctx: dict[str, Any], message_id: str, tenant_id: str) -
     return await notify(
         uuid.UUID(message_id), uuid.UUID(tenant_id), http=ctx["http"], settings=ctx["settings"]
     )
+
+
+async def analyze_call(ctx: dict[str, Any], call_id: str, tenant_id: str) -> str | None:
+    """Analyse a finished call and count it in its agent's day; see services/analysis.py."""
+    import uuid
+
+    from voice_platform.services.analysis import analyze_and_store
+
+    result = await analyze_and_store(uuid.UUID(call_id), uuid.UUID(tenant_id))
+    return result.outcome if result else None

@@ -10,7 +10,7 @@ from arq.connections import RedisSettings
 
 from voice_platform.config import get_settings
 from voice_platform.logs import configure_logging
-from workers.jobs import create_agent, heartbeat, notify_message
+from workers.jobs import analyze_call, create_agent, heartbeat, notify_message
 
 # One connection pool for every job that calls out (crawling, provider APIs, webhooks).
 HTTP_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
@@ -45,7 +45,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [heartbeat, create_agent, notify_message]
+    functions: ClassVar[list[Any]] = [heartbeat, create_agent, notify_message, analyze_call]
     cron_jobs: ClassVar[list[Any]] = [
         cron(heartbeat, second=heartbeat_seconds(), run_at_startup=False, unique=True)
     ]

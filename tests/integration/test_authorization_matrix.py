@@ -274,6 +274,8 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any] | str | None, dict[str, int]]
         None,
         expect(200, anonymous=401, staff=403, other_owner=404),
     ),
+    # Re-running a call's analysis: the business's owners and admins.
+    ("POST", "/api/calls/{call_id}/analyze"): (None, agent_route(200, write=True)),
     ("POST", "/api/twilio/voice"): (None, expect(403)),
     ("POST", "/api/twilio/relay-ended"): (None, expect(403)),
     ("POST", "/api/twilio/dial-ended"): (None, expect(403)),

@@ -12,6 +12,7 @@ from voice_platform import __version__
 from voice_platform.api.errors import ErrorResponse, error_response, install_error_handlers
 from voice_platform.api.routers import (
     agents,
+    analysis,
     auth,
     calls,
     creation,
@@ -69,6 +70,7 @@ def create_api(settings: Settings | None = None) -> FastAPI:
     api.include_router(providers.router)
     api.include_router(twilio.router)
     api.include_router(messages.router)
+    api.include_router(analysis.router)
     api.include_router(calls.router)
     api.include_router(calls.analytics)
 

@@ -11,6 +11,7 @@ from voice_platform.models.agent import (
     KnowledgeRecord,
     VoiceSettings,
 )
+from voice_platform.models.analytics import AgentDailyStats, AgentDailyStatsPublic
 from voice_platform.models.audit import AuditEntry
 from voice_platform.models.auth import (
     ApiKey,
@@ -59,6 +60,8 @@ __all__ = [
     "AfterHours",
     "Agent",
     "AgentCreate",
+    "AgentDailyStats",
+    "AgentDailyStatsPublic",
     "AgentPublic",
     "AgentStatus",
     "AgentUpdate",

@@ -37,6 +37,7 @@ class CallOutcome(enum.StrEnum):
     TRANSFERRED = "transferred"
     MESSAGE = "message"
     ABANDONED = "abandoned"
+    SPAM = "spam"
     UNROUTED = "unrouted"
 
 
@@ -69,6 +70,19 @@ class Call(SQLModel, table=True):
     recording_url: str | None = Field(default=None, max_length=2000)
     recording_seconds: int | None = None
     recording_status: str | None = Field(default=None, max_length=20)
+    # The post-call analysis (services/analysis.py); None until it has run.
+    summary: str | None = Field(default=None, sa_type=sa.Text)
+    sentiment: float | None = None  # -1 (angry) .. 1 (delighted), from the caller's words
+    satisfaction: int | None = Field(default=None, sa_type=sa.SmallInteger)  # 1 .. 5
+    satisfaction_reason: str | None = Field(default=None, max_length=300)
+    topics: list[str] | None = Field(default=None, sa_type=JSONB(none_as_null=True))
+    # The caller's questions the agent could not answer.
+    unanswered: list[str] | None = Field(default=None, sa_type=JSONB(none_as_null=True))
+    after_hours: bool | None = None
+    analyzed_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    # What the call added to agent_daily_stats (services/rollups.py), so that counting it again
+    # replaces its contribution instead of adding a second one.
+    counted: dict[str, Any] | None = Field(default=None, sa_type=JSONB(none_as_null=True))
 
 
 class CallTurn(SQLModel, table=True):

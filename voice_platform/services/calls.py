@@ -460,15 +460,17 @@ def _seconds(value: str | None) -> int | None:
         return None
 
 
-def status_changed(call: Call, form: Mapping[str, str]) -> None:
-    """Twilio's status callback: the call moved on (callbacks may come out of order)."""
+def status_changed(call: Call, form: Mapping[str, str]) -> bool:
+    """Twilio's status callback: the call moved on (callbacks may come out of order). True
+    when the call has just ended: it is then due its analysis (see services/analysis.py)."""
     status = (form.get("CallStatus") or "")[:20]
     with tenant_session(call.tenant_id) as session:
         row = session.get(Call, call.id)
         if row is None or not status:
-            return
+            return False
         if row.status in FINAL_STATUSES and status not in FINAL_STATUSES:
-            return
+            return False
+        ended = status in FINAL_STATUSES and row.status not in FINAL_STATUSES
         row.status = status
         if status == "in-progress" and row.connected_at is None:
             row.connected_at = utcnow()
@@ -483,6 +485,7 @@ def status_changed(call: Call, form: Mapping[str, str]) -> None:
             if row.outcome is None:
                 row.outcome = _outcome(session, row)
         session.add(row)
+        return ended
 
 
 def _outcome(session: Session, call: Call) -> str:

@@ -21,7 +21,7 @@ from voice_platform.config import get_settings
 from voice_platform.conversation.dialogue import phrase
 from voice_platform.models import Call
 from voice_platform.providers.phone.twilio import verify_signature
-from voice_platform.services import calls
+from voice_platform.services import analysis, calls
 
 router = APIRouter(prefix="/twilio", tags=["twilio"])
 
@@ -202,8 +202,9 @@ async def status(request: Request) -> Response:
     call, form = await _signed_call(request)
     if form is None:
         return forbidden()
-    if call is not None:
-        await asyncio.to_thread(calls.status_changed, call, form)
+    if call is not None and await asyncio.to_thread(calls.status_changed, call, form):
+        # After the call's transaction; a Redis failure is logged, never the webhook's.
+        await analysis.enqueue(call.id, call.tenant_id)
     return Response(status_code=204)
 
 
