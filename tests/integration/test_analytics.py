@@ -366,3 +366,47 @@ def test_the_rebuild_command_recounts_and_reanalyses(db: Servers) -> None:
 
     missing = runner.invoke(app, ["analytics", "rebuild", "--tenant", "nobody-here"])
     assert missing.exit_code == 1
+
+
+@pytest.mark.parametrize("redis_up", [True, False])
+def test_the_status_webhook_queues_the_analysis_and_never_fails_for_it(
+    db: Servers, monkeypatch: pytest.MonkeyPatch, redis_up: bool
+) -> None:
+    import redis as redis_lib
+    from twilio.request_validator import RequestValidator
+
+    from voice_platform.models import PhoneNumber
+
+    tenant_id, (agent_id,) = seed()
+    number = "+15550107777"
+    with platform_session("test seed") as session:
+        session.add(
+            PhoneNumber(
+                tenant_id=tenant_id,
+                provider="sandbox",
+                provider_sid=f"SB{uuid.uuid4().hex}",
+                number=number,
+                friendly_name="(555) 010-7777",
+                agent_id=agent_id,
+            )
+        )
+    call_id = a_call(tenant_id, agent_id, to_number=number)
+    sid = read_call(call_id).call_sid
+    client = TestClient(create_api())
+    if not redis_up:
+        monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+        get_settings.cache_clear()
+    try:
+        url = f"{get_settings().base_url}/api/twilio/status"
+        form = {"CallSid": sid, "CallStatus": "completed", "CallDuration": "33"}
+        signature = RequestValidator(calls.sandbox_auth_token()).compute_signature(url, form)
+        answer = client.post(
+            "/api/twilio/status", data=form, headers={"X-Twilio-Signature": signature}
+        )
+    finally:
+        monkeypatch.setenv("REDIS_URL", db.redis_url)
+        get_settings.cache_clear()
+    assert answer.status_code == 204
+    assert read_call(call_id).status == "completed"
+    queued = redis_lib.Redis.from_url(db.redis_url).zrange("arq:queue", 0, -1)
+    assert (f"analyze:{call_id}".encode() in queued) is redis_up
