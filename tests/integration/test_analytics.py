@@ -410,3 +410,32 @@ def test_the_status_webhook_queues_the_analysis_and_never_fails_for_it(
     assert read_call(call_id).status == "completed"
     queued = redis_lib.Redis.from_url(db.redis_url).zrange("arq:queue", 0, -1)
     assert (f"analyze:{call_id}".encode() in queued) is redis_up
+
+
+async def test_the_worker_runs_the_queued_analysis(db: Servers) -> None:
+    import importlib
+
+    from arq.worker import Worker
+
+    import workers.settings
+
+    tenant_id, (agent_id,) = seed("UTC")
+    call_id = a_call(tenant_id, agent_id)
+    say(tenant_id, call_id, ("caller", "Hello, do you open Sundays?", None))
+    assert calls.status_changed(read_call(call_id), {"CallStatus": "completed"}) is True
+    assert await analysis.enqueue(call_id, tenant_id) is True
+    settings = importlib.reload(workers.settings).WorkerSettings
+    worker = Worker(
+        functions=settings.functions,
+        on_startup=settings.on_startup,
+        on_shutdown=settings.on_shutdown,
+        redis_settings=settings.redis_settings,
+        burst=True,
+        poll_delay=0.05,
+        handle_signals=False,
+    )
+    await worker.main()
+    await worker.close()
+    assert (worker.jobs_complete, worker.jobs_failed) == (1, 0)
+    assert read_call(call_id).analyzed_at is not None
+    assert [row["calls"] for row in stats(tenant_id)] == [1]
