@@ -242,10 +242,9 @@ async def test_nobody_answering_a_transfer_leads_to_a_message(
     assert (record.transfer_status, record.outcome) == ("no-answer", "message")
     import redis as redis_lib
 
-    queued = redis_lib.Redis.from_url(get_settings().redis_url).exists(
-        f"arq:job:notify:{message.id}"
-    )
-    assert queued
+    queue = redis_lib.Redis.from_url(get_settings().redis_url)
+    # The relay queues the notice just after it writes the message.
+    assert await settled(lambda: queue.exists(f"arq:job:notify:{message.id}"))
     sent = await messages.notify(message.id, tenant_id)
     assert sent["email"] == "sent to 1"
     with platform_session("test read") as session:

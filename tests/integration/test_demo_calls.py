@@ -17,6 +17,7 @@ from tests.conftest import Servers
 from voice_platform.cli import app
 from voice_platform.db import platform_session, tenant_session
 from voice_platform.models import Agent, AgentStatus, Call, CallMessage, CallTurn, Role, Tenant
+from voice_platform.models.analytics import AgentDailyStats
 from voice_platform.services.demo_calls import DEMO_AGENT_NAME, DEMO_CHANNEL, seed_calls
 from voice_platform.services.seed import seed_demo
 
@@ -101,6 +102,9 @@ def test_seed_writes_a_realistic_history_and_clear_removes_it(demo: uuid.UUID) -
     assert figures.calls == 3000
     assert figures.after_hours is not None
     assert 0 < figures.after_hours < 1000
+    with tenant_session(demo) as s:
+        days = s.exec(select(AgentDailyStats)).all()
+    assert sum(d.calls for d in days) == 3000
 
     result = runner.invoke(app, ["demo", "clear"])
     assert result.exit_code == 0, result.output
@@ -110,6 +114,7 @@ def test_seed_writes_a_realistic_history_and_clear_removes_it(demo: uuid.UUID) -
         assert s.exec(select(CallTurn)).all() == []
         assert s.exec(select(CallMessage)).all() == []
         assert s.exec(select(Agent)).all() == []
+        assert s.exec(select(AgentDailyStats)).all() == []
     again = runner.invoke(app, ["demo", "clear"])
     assert again.exit_code == 0, again.output
     assert "Removed 0 demo calls" in again.output

@@ -33,7 +33,7 @@ from voice_platform.models import (
     Role,
     Tenant,
 )
-from voice_platform.services import agents
+from voice_platform.services import agents, rollups
 from voice_platform.services.call_log import zone_of
 from voice_platform.services.errors import NotFound
 from voice_platform.services.principal import Principal
@@ -380,6 +380,8 @@ def seed_calls(
         totals["messages"] += len(message_rows)
         if progress is not None:
             progress(len(call_rows))
+    # The daily rollups the dashboard reads count the new history.
+    rollups.rebuild(session, tenant_id)
     return SeedResult(
         calls=count,
         turns=totals["turns"],
@@ -438,4 +440,6 @@ def clear_calls(session: Session, *, tenant_id: uuid.UUID, remove_agent: bool = 
             if left is None:
                 session.delete(agent)
     session.flush()
+    if removed:
+        rollups.rebuild(session, tenant_id)
     return int(removed or 0)
