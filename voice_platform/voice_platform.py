@@ -8,6 +8,7 @@ from voice_platform.pages.agent import AgentState, agent_page
 from voice_platform.pages.agents import AgentsState, agents_page
 from voice_platform.pages.api_keys import ApiKeysState, api_keys_page
 from voice_platform.pages.audit import AuditState, audit_log
+from voice_platform.pages.calls import CallsState, calls_page
 from voice_platform.pages.console import ConsoleState, console_page
 from voice_platform.pages.create import create_page, creation_page
 from voice_platform.pages.forgot_password import ForgotPasswordState, forgot_password
@@ -114,6 +115,12 @@ app.add_page(
     route="/numbers",
     title="Phone numbers · Voice Platform",
     on_load=[AuthState.require_login, NumbersState.load],
+)
+app.add_page(
+    calls_page,
+    route="/calls",
+    title="Calls · Voice Platform",
+    on_load=[AuthState.require_login, CallsState.load],
 )
 app.add_page(
     messages_page,

@@ -54,6 +54,19 @@ def test_a_call_to_the_running_platform(running_app: RunningApp, phone: Page) ->
     fits_phone(phone)
     screenshot(phone, "messages-phone")
 
+    phone.goto(f"{running_app.url}/calls")
+    phone.get_by_test_id("calls-search").fill(CALLER_NAME)
+    phone.get_by_test_id("calls-search-button").click()
+    expect(phone.get_by_test_id("call-row")).to_have_count(1)
+    expect(phone.get_by_test_id("call-row")).to_contain_text("message")
+    phone.get_by_test_id("call-open").click()
+    detail = phone.get_by_test_id("call-detail")
+    expect(detail).to_contain_text("Message from " + CALLER_NAME)
+    expect(detail.get_by_test_id("call-turn").nth(2)).to_contain_text("Delta Dental")
+    expect(detail.get_by_test_id("call-turn").nth(2)).to_contain_text("Facts used: [payments]")
+    fits_phone(phone)
+    screenshot(phone, "calls-phone")
+
 
 async def call_and_hang_up(base: str, number: str) -> None:
     # The app runs with the development SECRET_KEY, so its sandbox signs as this one does.
