@@ -4,11 +4,12 @@ the local model so the tests need no weights."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.fakes.dental_kb import dental_kb
 from tests.fakes.words_embedder import WordsEmbedder
 from voice_platform.conversation import engine
 from voice_platform.conversation.engine import (
@@ -26,67 +27,26 @@ from voice_platform.knowledge.schemas import (
     FAQ,
     Booking,
     Categories,
-    Emergencies,
     Fact,
     FAQs,
-    Hours,
-    HoursException,
-    Interval,
     KnowledgeBase,
     Locations,
     Payments,
     Policies,
     Policy,
     Price,
-    PriceItem,
-    Pricing,
     Profile,
     Promotions,
     Service,
     Services,
     Team,
-    Weekly,
 )
 from voice_platform.providers.llm.sandbox import stem
 
 
-def nine_to_five() -> list[Interval]:
-    return [Interval(open="09:00", close="17:00")]
-
-
 @pytest.fixture
 def kb() -> KnowledgeBase:
-    return KnowledgeBase(
-        business_name="Test Dental",
-        categories=Categories(
-            hours=Hours(
-                time_zone="America/Chicago",
-                weekly=Weekly(
-                    monday=nine_to_five(),
-                    tuesday=nine_to_five(),
-                    wednesday=nine_to_five(),
-                    thursday=nine_to_five(),
-                    friday=[Interval(open="09:00", close="13:00")],
-                ),
-                exceptions=[HoursException(date=date(2026, 12, 25), note="Christmas Day")],
-            ),
-            pricing=Pricing(items=[PriceItem(item="Teeth whitening", price=Price(amount=349))]),
-            policies=Policies(
-                policies=[
-                    Policy(
-                        title="Cancellations",
-                        text="Please cancel 24 hours ahead. Late cancellations cost $50.",
-                    )
-                ]
-            ),
-            faqs=FAQs(
-                faqs=[FAQ(question="Do you offer sedation?", answer="Yes, we offer laughing gas.")]
-            ),
-            emergencies=Emergencies(
-                facts=[Fact(text="Knocked-out tooth: keep the tooth in milk and call us at once.")]
-            ),
-        ),
-    )
+    return dental_kb()
 
 
 @pytest.fixture

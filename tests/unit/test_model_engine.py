@@ -9,12 +9,13 @@ import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.fakes.dental_kb import dental_kb
 from tests.fakes.words_embedder import WordsEmbedder
 from voice_platform.conversation.model_engine import (
     TOOLS,
@@ -29,21 +30,7 @@ from voice_platform.conversation.phrases import phrase
 from voice_platform.conversation.retrieval import Retriever
 from voice_platform.conversation.turns import Turn, TurnContext
 from voice_platform.knowledge.schemas import (
-    FAQ,
-    Categories,
-    Emergencies,
-    Fact,
-    FAQs,
-    Hours,
-    HoursException,
-    Interval,
     KnowledgeBase,
-    Policies,
-    Policy,
-    Price,
-    PriceItem,
-    Pricing,
-    Weekly,
 )
 from voice_platform.providers.errors import Unavailable
 from voice_platform.providers.llm.base import (
@@ -60,44 +47,9 @@ TUESDAY_NIGHT = datetime(2026, 3, 3, 20, 0, tzinfo=CHICAGO)
 CHRISTMAS = datetime(2026, 12, 25, 11, 0, tzinfo=CHICAGO)
 
 
-def nine_to_five() -> list[Interval]:
-    return [Interval(open="09:00", close="17:00")]
-
-
 @pytest.fixture
 def kb() -> KnowledgeBase:
-    return KnowledgeBase(
-        business_name="Test Dental",
-        categories=Categories(
-            hours=Hours(
-                time_zone="America/Chicago",
-                weekly=Weekly(
-                    monday=nine_to_five(),
-                    tuesday=nine_to_five(),
-                    wednesday=nine_to_five(),
-                    thursday=nine_to_five(),
-                    friday=[Interval(open="09:00", close="13:00")],
-                ),
-                exceptions=[HoursException(date=date(2026, 12, 25), note="Christmas Day")],
-            ),
-            pricing=Pricing(items=[PriceItem(item="Teeth whitening", price=Price(amount=349))]),
-            policies=Policies(
-                policies=[
-                    Policy(
-                        title="Cancellations",
-                        text="Please cancel 24 hours ahead. Late cancellations cost $50.",
-                    )
-                ]
-            ),
-            faqs=FAQs(
-                faqs=[FAQ(question="Do you offer sedation?", answer="Yes, we offer laughing gas.")]
-            ),
-            emergencies=Emergencies(
-                emergency_phone="555-0199",
-                facts=[Fact(text="Knocked-out tooth: keep the tooth in milk and call us at once.")],
-            ),
-        ),
-    )
+    return dental_kb(emergency_phone="555-0199")
 
 
 @pytest.fixture

@@ -517,24 +517,15 @@ async def enqueue(call_id: uuid.UUID, tenant_id: uuid.UUID, *, wait: float = 2.0
     --reanalyze` can catch up on."""
     import asyncio
 
-    from arq import create_pool
-    from arq.connections import RedisSettings
+    from voice_platform.services import queue
 
-    url = get_settings().redis_url
-    if not url:
+    if not get_settings().redis_url:
         return False
     try:
         async with asyncio.timeout(wait):
-            settings = RedisSettings.from_dsn(url)
-            settings.conn_retries = 0
-            settings.conn_timeout = max(1, int(wait))
-            pool = await create_pool(settings)
-            try:
-                await pool.enqueue_job(
-                    JOB, str(call_id), str(tenant_id), _job_id=f"analyze:{call_id}"
-                )
-            finally:
-                await pool.aclose()
+            await queue.enqueue(
+                JOB, str(call_id), str(tenant_id), job_id=f"analyze:{call_id}", wait=wait
+            )
     except Exception as exc:  # Redis down, slow or refusing: the call itself is fine.
         log.warning("analysis_not_queued", call_id=str(call_id), error=repr(exc))
         return False

@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session
 
-from voice_platform.config import get_settings
 from voice_platform.crawl.safety import normalize
 from voice_platform.creation.pipeline import STEPS
 from voice_platform.creation.progress import Event, events_since
@@ -24,7 +23,7 @@ from voice_platform.models import (
     Role,
     StepStatus,
 )
-from voice_platform.services import agents, audit
+from voice_platform.services import agents, audit, queue
 from voice_platform.services.errors import Conflict, InvalidInput, NotFound
 from voice_platform.services.principal import Principal, authorize
 
@@ -168,14 +167,4 @@ def job_id(agent_id: uuid.UUID, run: int = 1) -> str:
 
 async def enqueue(agent_id: uuid.UUID, tenant_id: uuid.UUID, run: int = 1) -> bool:
     """Hand the job to the worker; False when that run is already queued or done."""
-    from arq import create_pool
-    from arq.connections import RedisSettings
-
-    pool = await create_pool(RedisSettings.from_dsn(get_settings().redis_url))
-    try:
-        queued = await pool.enqueue_job(
-            JOB, str(agent_id), str(tenant_id), _job_id=job_id(agent_id, run)
-        )
-    finally:
-        await pool.aclose()
-    return queued is not None
+    return await queue.enqueue(JOB, str(agent_id), str(tenant_id), job_id=job_id(agent_id, run))

@@ -26,6 +26,7 @@ from voice_platform.models import (
     User,
 )
 from voice_platform.models.base import utcnow
+from voice_platform.services import queue
 from voice_platform.services.email import Email, sender_for
 from voice_platform.services.principal import Principal, authorize
 
@@ -149,11 +150,4 @@ async def post(
 
 async def enqueue(message_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
     """Hand the notice to the worker."""
-    from arq import create_pool
-    from arq.connections import RedisSettings
-
-    pool = await create_pool(RedisSettings.from_dsn(get_settings().redis_url))
-    try:
-        await pool.enqueue_job(JOB, str(message_id), str(tenant_id), _job_id=f"notify:{message_id}")
-    finally:
-        await pool.aclose()
+    await queue.enqueue(JOB, str(message_id), str(tenant_id), job_id=f"notify:{message_id}")
