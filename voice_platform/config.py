@@ -179,6 +179,13 @@ class Settings(BaseSettings):
     call_transfer_timeout_seconds: int = Field(
         default=20, ge=5, le=120, description="Seconds a transfer rings before taking a message."
     )
+    call_cost_per_minute: float = Field(
+        default=0.10,
+        ge=0,
+        le=100,
+        description="What a minute of calls costs on this platform (phone, voice and model), "
+        "in the business's currency: the ROI view's platform cost unless a business sets its own.",
+    )
 
     crawl_allow_private_networks: bool = Field(
         default=False,

@@ -269,6 +269,8 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any] | str | None, dict[str, int]]
     ("GET", "/api/calls/{call_id}"): (None, agent_route(200)),
     ("GET", "/api/analytics/calls"): (None, IN_TENANT),
     ("GET", "/api/analytics/performance"): (None, IN_TENANT),
+    ("GET", "/api/analytics/dashboard"): (None, IN_TENANT),
+    ("GET", "/api/analytics/roi"): (None, IN_TENANT),
     # Calls are the business's: staff see its figures only while impersonating it.
     ("GET", "/api/analytics/{tenant_id}"): (
         None,

@@ -47,6 +47,7 @@ def test_downgrade_to_base_and_back(db: Servers) -> None:
     dispose_engines()
     assert "tenants" not in inspect(owner_engine()).get_table_names()
     assert migrations.pending(owner_url(get_settings())) == [
+        "0008",
         "0007",
         "0006",
         "0005",

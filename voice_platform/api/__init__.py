@@ -16,6 +16,7 @@ from voice_platform.api.routers import (
     auth,
     calls,
     creation,
+    dashboard,
     health,
     messages,
     numbers,
@@ -72,6 +73,8 @@ def create_api(settings: Settings | None = None) -> FastAPI:
     api.include_router(messages.router)
     api.include_router(analysis.router)
     api.include_router(calls.router)
+    # Before calls.analytics, whose /analytics/{tenant_id} would take these paths.
+    api.include_router(dashboard.router)
     api.include_router(calls.analytics)
 
     @api.api_route(

@@ -18,7 +18,7 @@ def field(
     error: Any = "",
     *,
     control_id: str,
-    hint: str = "",
+    hint: Any = "",
 ) -> rx.Component:
     """A label, its control, an optional hint, and the control's own error message."""
     return rx.vstack(
@@ -49,12 +49,14 @@ def text_input(
     control_id: str,
     type_: str = "text",
     default_value: Any = None,
-    placeholder: str = "",
+    placeholder: Any = "",
     disabled: Any = False,
     auto_complete: str = "off",
     required: bool = False,
+    **extra: Any,
 ) -> rx.Component:
-    props: dict[str, Any] = {}
+    """A text box; `extra` goes to the input as it is (input_mode, max_length…)."""
+    props: dict[str, Any] = dict(extra)
     if default_value is not None:
         props["default_value"] = default_value
     return rx.input(

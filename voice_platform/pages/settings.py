@@ -1,10 +1,12 @@
-"""Business settings: name, time zone, the phone calls are transferred to, and where notices
-go. Owners and admins change them; members see them read-only."""
+"""Business settings: name, time zone, the phone calls are transferred to, where notices go, and
+what calls are worth (the dashboard's ROI figures). Owners and admins change them; members see
+them read-only."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
 import reflex as rx
@@ -23,6 +25,7 @@ from voice_platform.components.forms import (
 )
 from voice_platform.components.layout import template
 from voice_platform.components.provider_accounts import provider_accounts
+from voice_platform.config import get_settings
 from voice_platform.db import tenant_session
 from voice_platform.models import Tenant, TenantUpdate
 from voice_platform.services import tenants
@@ -49,6 +52,19 @@ def save_tenant(principal: Principal, tenant_id: uuid.UUID, changes: TenantUpdat
         )
 
 
+AMOUNTS = ("booked_call_value", "receptionist_hourly_cost", "cost_per_minute")
+
+
+def _amount(value: Decimal | None) -> str:
+    return "" if value is None else format(value.normalize(), "f")
+
+
+def _entered(form: dict[str, Any], name: str) -> str | None:
+    """An amount as typed (a comma taken as the decimal point); blank clears it."""
+    text = str(form.get(name, "")).strip().replace(",", ".")
+    return text or None
+
+
 class SettingsState(rx.State):
     loaded: bool = False
     no_tenant: bool = False
@@ -61,6 +77,12 @@ class SettingsState(rx.State):
     business_phone: str = ""
     notification_email: str = ""
     message_webhook_url: str = ""
+    currency: str = "USD"
+    booked_call_value: str = ""
+    receptionist_hourly_cost: str = ""
+    cost_per_minute: str = ""
+    # The platform's own cost of a minute, shown where the business has not set its own.
+    platform_rate: str = ""
     errors: dict[str, str] = {}
     saved: str = ""
     busy: bool = False
@@ -72,6 +94,10 @@ class SettingsState(rx.State):
         self.business_phone = tenant.business_phone or ""
         self.notification_email = tenant.notification_email or ""
         self.message_webhook_url = tenant.message_webhook_url or ""
+        self.currency = tenant.currency
+        self.booked_call_value = _amount(tenant.booked_call_value)
+        self.receptionist_hourly_cost = _amount(tenant.receptionist_hourly_cost)
+        self.cost_per_minute = _amount(tenant.cost_per_minute)
         self.form_key += 1
 
     @rx.event
@@ -93,6 +119,7 @@ class SettingsState(rx.State):
             self.errors = form_errors(exc)
             return
         self.can_edit = principal.role is not None and principal.role.value in ADMIN_ROLES
+        self.platform_rate = f"{get_settings().call_cost_per_minute:g}"
         self._show(tenant)
         self.loaded = True
 
@@ -101,12 +128,16 @@ class SettingsState(rx.State):
         self.errors = {}
         self.saved = ""
         try:
-            changes = TenantUpdate(
-                name=str(form.get("name", "")).strip() or None,
-                time_zone=str(form.get("time_zone", "")) or None,
-                business_phone=str(form.get("business_phone", "")),
-                notification_email=str(form.get("notification_email", "")),
-                message_webhook_url=str(form.get("message_webhook_url", "")),
+            changes = TenantUpdate.model_validate(
+                {
+                    "name": str(form.get("name", "")).strip() or None,
+                    "time_zone": str(form.get("time_zone", "")) or None,
+                    "business_phone": str(form.get("business_phone", "")),
+                    "notification_email": str(form.get("notification_email", "")),
+                    "message_webhook_url": str(form.get("message_webhook_url", "")),
+                    "currency": str(form.get("currency", "")).strip().upper() or None,
+                }
+                | {name: _entered(form, name) for name in AMOUNTS}
             )
         except ValidationError as exc:
             self.errors = validation_errors(exc)
@@ -130,6 +161,76 @@ class SettingsState(rx.State):
             session.tenant_time_zone = tenant.time_zone
             self.saved = "Saved."
         self.busy = False
+
+
+def amount_field(
+    name: str, label: str, value: Any, read_only: Any, *, hint: str, placeholder: str = ""
+) -> rx.Component:
+    return field(
+        label,
+        text_input(
+            name,
+            control_id=name,
+            default_value=value,
+            input_mode="decimal",
+            placeholder=placeholder,
+            disabled=read_only,
+        ),
+        SettingsState.errors.get(name, ""),
+        control_id=name,
+        hint=hint,
+    )
+
+
+def worth_fields(read_only: Any) -> rx.Component:
+    """What calls are worth: the dashboard's ROI view values calls with these."""
+    return rx.vstack(
+        rx.heading("What calls are worth", size="4"),
+        muted("The dashboard's return on investment uses these. Leave one empty to leave it out."),
+        field(
+            "Currency",
+            text_input(
+                "currency",
+                control_id="currency",
+                default_value=SettingsState.currency,
+                placeholder="USD",
+                max_length=3,
+                disabled=read_only,
+            ),
+            SettingsState.errors.get("currency", ""),
+            control_id="currency",
+            hint="Its three-letter code: USD, EUR, GBP…",
+        ),
+        amount_field(
+            "booked_call_value",
+            "What a booked call is worth",
+            SettingsState.booked_call_value,
+            read_only,
+            hint="What a call that books an appointment or an order brings in, on average.",
+            placeholder="80",
+        ),
+        amount_field(
+            "receptionist_hourly_cost",
+            "What a receptionist hour costs",
+            SettingsState.receptionist_hourly_cost,
+            read_only,
+            hint="Wages and overheads: the value of the staff time the agent saves.",
+            placeholder="22.50",
+        ),
+        amount_field(
+            "cost_per_minute",
+            "What a minute of calls costs you",
+            SettingsState.cost_per_minute,
+            read_only,
+            hint="Phone line, voice and model together. Empty: the platform's rate, "
+            + SettingsState.platform_rate
+            + ".",
+            placeholder=SettingsState.platform_rate,
+        ),
+        spacing="4",
+        width="100%",
+        data_testid="worth-settings",
+    )
 
 
 def settings_form() -> rx.Component:
@@ -203,6 +304,7 @@ def settings_form() -> rx.Component:
                 control_id="message_webhook_url",
                 hint="Optional: each message a caller leaves is also posted here as JSON.",
             ),
+            worth_fields(read_only),
             rx.cond(
                 SettingsState.can_edit,
                 submit_button("Save", testid="settings-save", disabled=SettingsState.busy),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -18,7 +19,18 @@ from voice_platform.services.principal import Principal, authorize, require_staf
 from voice_platform.services.validation import normalize_email
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-EDITABLE = ("name", "time_zone", "business_phone", "notification_email", "message_webhook_url")
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+EDITABLE = (
+    "name",
+    "time_zone",
+    "business_phone",
+    "notification_email",
+    "message_webhook_url",
+    "currency",
+    "booked_call_value",
+    "receptionist_hourly_cost",
+    "cost_per_minute",
+)
 
 
 def time_zones() -> list[str]:
@@ -32,7 +44,11 @@ def check_tenant_fields(
     business_phone: str | None = None,
     notification_email: str | None = None,
     message_webhook_url: str | None = None,
+    currency: str | None = None,
+    **amounts: Any,
 ) -> None:
+    """Raise InvalidInput naming the first field that is wrong. `amounts` (the ROI settings)
+    arrive already checked as numbers by TenantUpdate; only their unset state matters here."""
     if name is not None and not name.strip():
         raise InvalidInput("Enter the business's name", field="name")
     if time_zone is not None:
@@ -57,6 +73,10 @@ def check_tenant_fields(
                 "Enter the full address, such as https://example.com/hooks/messages",
                 field="message_webhook_url",
             )
+    if currency is not None and not CURRENCY.match(currency):
+        raise InvalidInput(
+            "Write the currency as its three-letter code, such as USD or EUR", field="currency"
+        )
 
 
 def slugify(name: str) -> str:
@@ -76,7 +96,12 @@ def unique_slug(session: Session, name: str) -> str:
 
 
 def snapshot(tenant: Tenant) -> dict[str, Any]:
-    return {field: getattr(tenant, field) for field in EDITABLE}
+    """The editable fields as JSON values (amounts as text, so the audit log keeps them exact)."""
+    values = {field: getattr(tenant, field) for field in EDITABLE}
+    return {
+        field: str(value) if isinstance(value, Decimal) else value
+        for field, value in values.items()
+    }
 
 
 def get_tenant(session: Session, *, principal: Principal, tenant_id: uuid.UUID) -> Tenant:
@@ -99,6 +124,10 @@ def update_tenant(
         raise InvalidInput("Enter the business's name", field="name")
     if "time_zone" in values and values["time_zone"] is None:
         raise InvalidInput("Choose a time zone", field="time_zone")
+    if "currency" in values:
+        if not values["currency"]:
+            raise InvalidInput("Choose a currency", field="currency")
+        values["currency"] = values["currency"].strip().upper()
     check_tenant_fields(**values)
     tenant = get_tenant(session, principal=principal, tenant_id=tenant_id)
     before = snapshot(tenant)
