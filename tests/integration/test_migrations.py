@@ -11,7 +11,7 @@ from voice_platform.runtime import migrations
 TENANT_TABLES = {
     "tenants", "memberships", "audit_log", "phone_numbers", "provider_credentials",
     "custom_voices", "llm_usage", "creation_jobs", "creation_events", "calls", "call_turns",
-    "call_messages", "agent_daily_stats",
+    "call_messages", "agent_daily_stats", "crawled_pages", "knowledge_gap_resolutions",
 }  # fmt: skip
 
 
@@ -47,6 +47,7 @@ def test_downgrade_to_base_and_back(db: Servers) -> None:
     dispose_engines()
     assert "tenants" not in inspect(owner_engine()).get_table_names()
     assert migrations.pending(owner_url(get_settings())) == [
+        "0009",
         "0008",
         "0007",
         "0006",

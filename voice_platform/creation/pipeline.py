@@ -44,7 +44,7 @@ from voice_platform.providers.errors import ProviderError, RateLimited, Unavaila
 from voice_platform.providers.llm import Embedder
 from voice_platform.providers.phone.base import NumberQuery
 from voice_platform.providers.voice.base import VoiceQuery
-from voice_platform.services import agents, knowledge, numbers, providers, voices
+from voice_platform.services import agents, crawled_pages, knowledge, numbers, providers, voices
 from voice_platform.services.errors import ServiceError
 from voice_platform.services.principal import Principal
 
@@ -204,6 +204,17 @@ class Run:
         )
         await asyncio.gather(*pending)
         await self.keep_pages(result)
+        # Their text outlives the job: answers to callers' questions are drafted from it.
+        texts = await asyncio.to_thread(crawled_pages.texts_of, result)
+        await self.in_tenant(
+            lambda s: crawled_pages.replace(
+                s,
+                principal=self.principal,
+                tenant_id=self.tenant_id,
+                agent_id=self.agent_id,
+                pages=texts,
+            )
+        )
         await self.report("crawl", 100, f"Read {len(result.pages)} pages", pages=len(result.pages))
         return {"pages": len(result.pages), "start_url": result.start_url}
 

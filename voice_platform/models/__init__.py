@@ -44,6 +44,7 @@ from voice_platform.models.creation import (
     JobStatus,
     StepStatus,
 )
+from voice_platform.models.knowledge_gap import CrawledPage, GapResolution, GapStatus
 from voice_platform.models.provider import (
     CustomVoice,
     LlmUsage,
@@ -79,11 +80,14 @@ __all__ = [
     "CallStatus",
     "CallTurn",
     "CallTurnPublic",
+    "CrawledPage",
     "CreationEvent",
     "CreationJob",
     "CreationOptions",
     "CreationStart",
     "CustomVoice",
+    "GapResolution",
+    "GapStatus",
     "Impersonation",
     "Invitation",
     "InvitationPublic",
