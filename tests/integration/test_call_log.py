@@ -7,17 +7,22 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+from sqlmodel import select
 
 from tests.conftest import Servers
 from voice_platform.api import create_api
 from voice_platform.config import get_settings
-from voice_platform.db import platform_session
+from voice_platform.db import owner_engine, platform_session, tenant_session
 from voice_platform.models import (
     Agent,
     Call,
@@ -29,7 +34,10 @@ from voice_platform.models import (
     Tenant,
     User,
 )
+from voice_platform.services import call_log, rollups
+from voice_platform.services.call_log import CallFilters
 from voice_platform.services.demo_calls import demo_hours
+from voice_platform.services.principal import Principal
 from voice_platform.services.security import issue_access_token
 
 # Monday 2 March 2026; New York is UTC-5 then.
@@ -109,6 +117,7 @@ def world(db: Servers) -> World:
                 from_number="+13475550102",
                 outcome="message",
                 duration_seconds=90,
+                after_hours=True,
             ),
             "tuesday_spanish": _call(
                 a,
@@ -177,6 +186,9 @@ def world(db: Servers) -> World:
                 body="Please call me back about my crown.",
             )
         )
+        s.flush()
+        # The analysis would have counted them: the whole-day figures read the rollups.
+        rollups.rebuild(s, None)
     settings = get_settings()
 
     def token(user: str, tenant: uuid.UUID | None, role: Role | None) -> dict[str, str]:
@@ -398,10 +410,48 @@ def test_the_overview(world: World) -> None:
     assert got["outcomes"] == {"answered": 1, "transferred": 1, "message": 1, "abandoned": 1}
     # Only the front desk has hours: its Monday 10 pm call came after hours.
     assert got["after_hours"] == 1
+    assert (got["spam"], got["unrouted"], got["unanswered_questions"]) == (0, 0, 0)
+    # Not analysed: no sentiment or satisfaction to average.
+    assert (got["sentiment_average"], got["satisfaction_average"]) == (None, None)
     spanish = world.get(
         "ann", f"/api/analytics/{world.a}", since="2026-03-01", language="es-US"
     ).json()
     assert (spanish["calls"], spanish["after_hours"]) == (1, 0)
+
+
+def test_figures_count_calls_that_are_over_and_had_an_agent(world: World) -> None:
+    """As the rollups do: a call still ringing, or one no agent took, is in the log only; the
+    analysis's sentiment, satisfaction and unanswered questions are averaged and summed."""
+    tuesday = MONDAY + timedelta(days=1, hours=16)
+    with platform_session("test seed") as s:
+        s.add(_call(world.a, world.front, tuesday, status="in-progress"))
+        s.add(_call(world.a, None, tuesday, outcome="unrouted", duration_seconds=5))
+        for name, sentiment, satisfaction, unanswered in (
+            ("monday_morning", 0.5, 5, []),
+            ("tuesday_spanish", -0.25, 2, ["¿Abren el domingo?", "¿Hay estacionamiento?"]),
+            ("wednesday_hangup", None, None, None),
+        ):
+            call = s.get(Call, world.calls[name])
+            assert call is not None
+            call.sentiment, call.satisfaction, call.unanswered = sentiment, satisfaction, unanswered
+            rollups.apply(s, call, time_zone="America/New_York")
+        for call in s.exec(select(Call).where(Call.tenant_id == world.a)):
+            rollups.apply(s, call, time_zone="America/New_York")
+    assert len(ids(world.get("ann", "/api/calls"))) == 6
+    march = {"since": "2026-03-01", "until": "2026-03-31"}
+    for params in (march, {**march, "since": "2026-03-01T05:00:00Z"}):
+        got = world.get("ann", f"/api/analytics/{world.a}", **params).json()
+        assert (got["calls"], got["unrouted"]) == (4, 0)
+        assert (got["sentiment_average"], got["satisfaction_average"]) == (0.125, 3.5)
+        assert got["unanswered_questions"] == 2
+        agents = world.get("ann", "/api/analytics/performance", **params).json()["agents"]
+        assert [(a["agent_name"], a["calls"]) for a in agents] == [
+            ("Front desk", 3),
+            ("Night line", 1),
+        ]
+        assert (agents[1]["sentiment_average"], agents[1]["unanswered_questions"]) == (-0.25, 2)
+        days = world.get("ann", "/api/analytics/calls", **params).json()["days"]
+        assert sum(d["calls"] for d in days) == 4
 
 
 def test_per_agent_performance(world: World) -> None:
@@ -475,3 +525,153 @@ def test_the_service_checks_the_tenant_itself(world: World) -> None:
     ann = Principal(tenant_id=world.a, role=Role.MEMBER)
     with tenant_session(world.a) as s, pytest.raises(NotFound):
         call_log.call_detail(s, principal=ann, tenant_id=world.a, call_id=world.calls["bravo"])
+
+
+# --- the figures read the rollups or the calls, alike ---------------------------------------------
+
+ZONES = ("UTC", "America/New_York", "Asia/Kolkata", "Pacific/Kiritimati", "Asia/Beirut")
+# 12 days either side: New York's clocks move on 8 March, Beirut's at midnight on 29 March.
+BASE = datetime(2026, 3, 18, 12, 0, tzinfo=UTC)
+NOW = BASE + timedelta(days=8)
+
+a_random_call = st.fixed_dictionaries(
+    {
+        "agent": st.sampled_from([0, 0, 1, None]),
+        # Its start: a local day from BASE's, and minutes from that day's midnight (often
+        # near it, where a day in UTC and in the business's calendar part).
+        "day": st.integers(-12, 12),
+        "minutes": st.one_of(st.integers(-90, 90), st.integers(0, 1439)),
+        "status": st.sampled_from(["completed", "completed", "in-progress", "busy", "no-answer"]),
+        "outcome": st.sampled_from(
+            [None, "answered", "transferred", "message", "abandoned", "spam", "unrouted", "odd"]
+        ),
+        "sentiment": st.one_of(
+            st.none(), st.floats(-1, 1, allow_nan=False).map(lambda x: round(x, 4))
+        ),
+        "satisfaction": st.one_of(st.none(), st.integers(1, 5)),
+        "after_hours": st.one_of(st.none(), st.booleans()),
+        "unanswered": st.one_of(st.none(), st.lists(st.just("q?"), max_size=3)),
+        "duration_seconds": st.one_of(st.none(), st.integers(0, 3600)),
+        # Without a duration: ended this many milliseconds after its start (or not ended).
+        "ended_ms": st.one_of(st.none(), st.integers(-5000, 900_000)),
+        "language": st.sampled_from(["en-US", "es-US"]),
+    }
+)
+a_period = st.one_of(
+    st.none(),  # the default: the last 30 days before NOW
+    st.tuples(st.integers(-13, 13), st.integers(0, 6)),  # first day from BASE's, days more
+)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    zone=st.sampled_from(ZONES),
+    hours=st.booleans(),
+    made=st.lists(a_random_call, min_size=3, max_size=60),
+    periods=st.lists(st.tuples(a_period, st.sampled_from([None, 0, 1])), min_size=1, max_size=4),
+)
+def test_rollups_and_calls_give_the_same_figures(
+    db: Servers,
+    zone: str,
+    hours: bool,
+    made: list[dict[str, Any]],
+    periods: list[tuple[tuple[int, int] | None, int | None]],
+) -> None:
+    """The same period asked in whole days (read from agent_daily_stats, kept by `apply` as
+    the analysis job keeps it) and as instants (summed over `calls`) gives the same figures,
+    and they count what the module says: calls over, with an agent, on their local day."""
+    with owner_engine().begin() as conn:
+        conn.execute(text("TRUNCATE tenants CASCADE"))
+    tenant_id, agents = uuid.uuid4(), [uuid.uuid4(), uuid.uuid4()]
+    here = ZoneInfo(zone)
+    with platform_session("test seed") as s:
+        s.add(Tenant(id=tenant_id, slug="t", name="T", time_zone=zone))
+        s.flush()
+        for n, agent_id in enumerate(agents):
+            s.add(Agent(id=agent_id, tenant_id=tenant_id, name=f"Desk {n}"))
+        s.flush()
+        if hours:
+            document = demo_hours(zone).model_dump(mode="json")
+            s.add(KnowledgeRecord(agent_id=agents[0], tenant_id=tenant_id, document=document))
+    rows = []
+    with tenant_session(tenant_id) as s:
+        for facts in made:
+            day = BASE.astimezone(here).date() + timedelta(days=facts["day"])
+            midnight = datetime.combine(day, datetime.min.time(), tzinfo=here)
+            started = midnight.astimezone(UTC) + timedelta(minutes=facts["minutes"])
+            ended = None
+            if facts["ended_ms"] is not None:
+                ended = started + timedelta(milliseconds=facts["ended_ms"])
+            call = Call(
+                tenant_id=tenant_id,
+                agent_id=None if facts["agent"] is None else agents[facts["agent"]],
+                call_sid=f"CA{uuid.uuid4().hex}",
+                started_at=started,
+                ended_at=ended,
+                **{
+                    k: v
+                    for k, v in facts.items()
+                    if k not in ("agent", "day", "minutes", "ended_ms")
+                },
+            )
+            s.add(call)
+            s.flush()
+            rollups.apply(s, call, time_zone=zone)
+            rows.append(call)
+
+    owner = Principal(tenant_id=tenant_id, role=Role.OWNER)
+    for chosen, agent in periods:
+        agent_id = None if agent is None else agents[agent]
+        if chosen is None:
+            days = CallFilters(agent_id=agent_id)
+        else:
+            first = BASE.astimezone(here).date() + timedelta(days=chosen[0])
+            days = CallFilters(
+                since=first, until=first + timedelta(days=chosen[1]), agent_id=agent_id
+            )
+        start, end = call_log.period(days, here, now=NOW)
+        instants = CallFilters(since=start, until=end, agent_id=agent_id)
+        assert call_log.reads_rollups(days)
+        assert not call_log.reads_rollups(instants)
+        figures = {}
+        for name, filters in (("rollups", days), ("calls", instants)):
+            with tenant_session(tenant_id) as s:
+                ask = {"principal": owner, "tenant_id": tenant_id, "filters": filters, "now": NOW}
+                figures[name] = (
+                    call_log.overview(s, **ask).model_dump(),
+                    call_log.volume_series(s, **ask).model_dump(),
+                    call_log.performance(s, **ask).model_dump(),
+                )
+        assert figures["rollups"] == figures["calls"]
+
+        # What is counted: over, with an agent (this one, if asked), started in the period.
+        expected = [
+            c
+            for c in rows
+            if c.agent_id is not None
+            and c.status != "in-progress"
+            and (agent_id is None or c.agent_id == agent_id)
+            and start <= c.started_at < end
+        ]
+        overview = figures["rollups"][0]
+        assert overview["calls"] == len(expected)
+        assert overview["after_hours"] == (
+            sum(bool(c.after_hours) for c in expected) if hours else None
+        )
+        assert overview["unanswered_questions"] == sum(len(c.unanswered or []) for c in expected)
+        assert sum(overview["outcomes"].values()) == len(expected)
+        assert sum(d["calls"] for d in figures["rollups"][1]["days"]) == len(expected)
+        # An outcome filter needs the calls table: it agrees with the rollups' outcome counts.
+        with tenant_session(tenant_id) as s:
+            answered = call_log.overview(
+                s,
+                principal=owner,
+                tenant_id=tenant_id,
+                filters=replace(days, outcome="answered"),
+                now=NOW,
+            )
+        assert answered.calls == overview["answered"] == answered.outcomes.get("answered", 0)

@@ -2,15 +2,34 @@
 full (turns with the facts each answer used, messages, recording), a CSV export, and the
 analytics read models (overview, daily volume, per-agent performance).
 
-Everything here reads the columns a call has had from the start (status, outcome, language,
-started_at, duration_seconds, agent_id, channel, transfer and recording), aggregated in SQL
-over the `calls` table. The signatures are the contract the routes and pages rely on: when
-per-agent daily rollups exist, `volume_series`, `overview` and `performance` can read them
-instead, behind the same arguments and results.
+The log (`list_calls`, `call_detail`, `calls_csv`) shows every call of the tenant, whatever
+its state.
 
-Periods: a bare date means a whole day in the tenant's time zone (`tenants.time_zone`);
-`since` is inclusive, a date given as `until` includes that day, a date and time given as
-`until` is exclusive. A date and time without an offset is read in the tenant's time zone.
+The figures (`overview`, `volume_series`, `performance`) count a call once it is over and an
+agent took it, exactly as services/rollups.py counts it in agent_daily_stats:
+- counted: a final status (completed, busy, failed, no-answer, canceled) and an agent (a call
+  no agent took, or whose agent was deleted, is in the log but in no figure);
+- its day: its start in the tenant's calendar (`tenants.time_zone`);
+- its seconds: `duration_seconds`, else `ended_at - started_at`, else 0;
+- its outcome, sentiment, satisfaction, after-hours mark and unanswered questions: what the
+  post-call analysis wrote (a call with no outcome, or one that is not an outcome, counts under
+  "none"; averages are over the calls that have a sentiment or satisfaction).
+
+Where they are read: with whole days (`since`/`until` a date, or not given) and no filter but
+an agent (`reads_rollups`), from agent_daily_stats, one row per agent and day, whatever the
+number of calls. Otherwise (an outcome, language or search filter, or a `since`/`until` with a
+time of day) the same sums are taken over `calls` by the same rules, and for the same counted
+calls both give the same numbers (tests/integration/test_call_log.py checks it over random
+calls). The one difference is timing: a call enters agent_daily_stats when its analysis job
+counts it, normally seconds after its final status (`voice-platform analytics rebuild` counts
+any a failed job left out), so in between it is in the figures read from `calls` and not yet in
+those read from the rollups. Likewise a rollup day is the tenant's calendar day when the call
+was counted: after the tenant's time zone changes, `analytics rebuild` moves the calls to their
+new days.
+
+Periods: a bare date means a whole day in the tenant's time zone; `since` is inclusive, a date
+given as `until` includes that day, a date and time given as `until` is exclusive. A date and
+time without an offset is read in the tenant's time zone.
 """
 
 from __future__ import annotations
@@ -20,9 +39,10 @@ import csv
 import io
 import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,9 +51,9 @@ from pydantic import BaseModel
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from voice_platform.knowledge.schemas import KnowledgeBase
 from voice_platform.models import (
     Agent,
+    AgentDailyStats,
     Call,
     CallDetail,
     CallMessage,
@@ -45,6 +65,8 @@ from voice_platform.models import (
     KnowledgeRecord,
     Tenant,
 )
+from voice_platform.models.call import FINAL_STATUSES
+from voice_platform.services import rollups
 from voice_platform.services.errors import InvalidInput, NotFound
 from voice_platform.services.principal import Principal, authorize
 
@@ -433,6 +455,111 @@ def _counts(
 
 # --- figures ----------------------------------------------------------------------------------
 
+# The sums every figure is made of: agent_daily_stats' columns, or the same over `calls`.
+SUMS = rollups.FIELDS
+FINAL = tuple(sorted(FINAL_STATUSES))
+
+
+def reads_rollups(filters: CallFilters) -> bool:
+    """Whether the figures for `filters` come from the daily rollups: whole days (a date or
+    nothing for since and until) and no filter but an agent. Otherwise they are summed over
+    `calls`, by the same rules."""
+    whole_days = not isinstance(filters.since, datetime) and not isinstance(filters.until, datetime)
+    return whole_days and not (filters.outcome or filters.language or filters.search)
+
+
+def _days(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[date, date]:
+    """The first and last day of [start, end) in the tenant's calendar."""
+    return start.astimezone(zone).date(), (end - timedelta(microseconds=1)).astimezone(zone).date()
+
+
+def counted(
+    tenant_id: uuid.UUID, filters: CallFilters, start: datetime | None, end: datetime | None
+) -> list[ColumnElement[bool]]:
+    """The WHERE clauses on `calls` for the calls the figures count (as the rollups do: over,
+    and taken by an agent)."""
+    return [
+        *conditions(tenant_id, filters, start, end),
+        col(Call.agent_id).is_not(None),
+        col(Call.status).in_(FINAL),
+    ]
+
+
+def _call_sums() -> list[ColumnElement[Any]]:
+    """SUMS over `calls`, each call contributing what services/rollups.py counts for it."""
+    duration, ended, started = col(Call.duration_seconds), col(Call.ended_at), col(Call.started_at)
+    seconds = sa.case(
+        (duration.is_not(None), sa.func.greatest(duration, 0)),
+        (
+            ended.is_not(None),
+            sa.func.greatest(0, sa.func.floor(sa.extract("epoch", ended - started))),
+        ),
+        else_=0,
+    )
+    unanswered = col(Call.unanswered)
+    questions = sa.case(
+        (sa.func.jsonb_typeof(unanswered) == "array", sa.func.jsonb_array_length(unanswered)),
+        else_=0,
+    )
+    sentiment = sa.func.round(sa.cast(col(Call.sentiment), sa.Numeric), 4)
+    found: dict[str, ColumnElement[Any]] = {
+        "calls": sa.func.count(),
+        "seconds": sa.func.sum(seconds),
+        **{name: sa.func.count().filter(col(Call.outcome) == name) for name in rollups.OUTCOMES},
+        "sentiment_count": sa.func.count(col(Call.sentiment)),
+        "satisfaction_sum": sa.func.sum(col(Call.satisfaction)),
+        "satisfaction_count": sa.func.count(col(Call.satisfaction)),
+        "after_hours": sa.func.count().filter(col(Call.after_hours).is_(True)),
+        "unanswered": sa.func.sum(questions),
+        "sentiment_sum": sa.func.sum(sentiment),
+    }
+    return [sa.func.coalesce(found[name], 0) for name in SUMS]
+
+
+def _rollup_sums() -> list[ColumnElement[Any]]:
+    return [sa.func.coalesce(sa.func.sum(col(getattr(AgentDailyStats, n))), 0) for n in SUMS]
+
+
+def _sums(
+    session: Session,
+    tenant_id: uuid.UUID,
+    filters: CallFilters,
+    zone: ZoneInfo,
+    start: datetime,
+    end: datetime,
+    by: str | None = None,
+) -> dict[Any, dict[str, Any]]:
+    """SUMS for the counted calls of the period, as {key: {name: value}}: one entry (key
+    None) when `by` is None, else one per agent ("agent") or day ("day") that had calls."""
+    key: Any
+    if reads_rollups(filters):
+        first, last = _days(start, end, zone)
+        where: list[ColumnElement[bool]] = [
+            col(AgentDailyStats.tenant_id) == tenant_id,
+            col(AgentDailyStats.day) >= first,
+            col(AgentDailyStats.day) <= last,
+        ]
+        if filters.agent_id is not None:
+            where.append(col(AgentDailyStats.agent_id) == filters.agent_id)
+        key = {"agent": col(AgentDailyStats.agent_id), "day": col(AgentDailyStats.day)}.get(
+            by or ""
+        )
+        sums = _rollup_sums()
+    else:
+        where = counted(tenant_id, filters, start, end)
+        local_day = sa.cast(sa.func.timezone(zone.key, col(Call.started_at)), sa.Date)
+        key = {"agent": col(Call.agent_id), "day": local_day}.get(by or "")
+        sums = _call_sums()
+    query = sa.select(*sums) if key is None else sa.select(key, *sums).group_by(key)
+    found: dict[Any, dict[str, Any]] = {}
+    for row in session.execute(query.where(*where)).all():
+        ident, values = (None, tuple(row)) if key is None else (row[0], tuple(row)[1:])
+        totals: dict[str, Any] = {n: int(v) for n, v in zip(SUMS, values, strict=True)}
+        totals["sentiment_sum"] = Decimal(values[SUMS.index("sentiment_sum")])
+        if key is None or totals["calls"]:
+            found[ident] = totals
+    return found
+
 
 class DayVolume(BaseModel):
     day: date
@@ -459,11 +586,19 @@ class Overview(BaseModel):
     transferred: int
     message: int
     abandoned: int
-    # Every outcome seen, with its count ("none" for calls with no outcome yet).
+    spam: int
+    unrouted: int
+    # Every outcome seen, with its count ("none" for calls with no outcome yet), most first.
     outcomes: dict[str, int]
-    # Calls that came while the business was closed, by its knowledge base's weekly hours;
-    # None when none of the agents has weekly hours.
+    # Calls that came while the business was closed (the analysis marks each, by the agent's
+    # knowledge-base hours); None when none of the agents has weekly hours.
     after_hours: int | None
+    # The callers' average sentiment (-1..1) and satisfaction (1..5) over the calls analysed;
+    # None when none was.
+    sentiment_average: float | None
+    satisfaction_average: float | None
+    # Questions callers asked that the agent could not answer.
+    unanswered_questions: int
 
 
 class AgentPerformance(BaseModel):
@@ -472,8 +607,12 @@ class AgentPerformance(BaseModel):
     calls: int
     minutes: float
     average_duration_seconds: float | None
-    # outcome -> share of the agent's calls, 0..1.
+    # outcome -> share of the agent's calls, 0..1, most first ("none": no outcome yet).
     outcome_shares: dict[str, float]
+    after_hours: int
+    sentiment_average: float | None
+    satisfaction_average: float | None
+    unanswered_questions: int
 
 
 class Performance(BaseModel):
@@ -487,8 +626,17 @@ def _minutes(seconds: Any) -> float:
     return round(float(seconds or 0) / 60.0, 1)
 
 
-def _average(value: Any) -> float | None:
-    return None if value is None else round(float(value), 1)
+def _ratio(total: Any, count: int, places: int) -> float | None:
+    return round(float(Decimal(total) / count), places) if count else None
+
+
+def _outcomes(sums: dict[str, Any]) -> dict[str, int]:
+    """Outcome -> calls, most first (ties by name); calls with none (or one not counted as an
+    outcome) are "none"."""
+    seen = {name: sums[name] for name in rollups.OUTCOMES if sums[name]}
+    if sums["calls"] > sum(seen.values()):
+        seen["none"] = sums["calls"] - sum(seen.values())
+    return dict(sorted(seen.items(), key=lambda item: (-item[1], item[0])))
 
 
 def volume_series(
@@ -504,26 +652,21 @@ def volume_series(
     authorize(principal, tenant_id)
     zone = tenant_zone(session, tenant_id)
     start, end = period(filters, zone, now=now)
-    first = start.astimezone(zone).date()
-    last = (end.astimezone(zone) - timedelta(microseconds=1)).date()
+    first, last = _days(start, end, zone)
     if (last - first).days + 1 > MAX_SERIES_DAYS:
         raise InvalidInput(f"since: a series covers at most {MAX_SERIES_DAYS} days", field="since")
-    local_day = sa.cast(sa.func.timezone(zone.key, col(Call.started_at)), sa.Date).label("day")
-    rows = session.execute(
-        sa.select(
-            local_day,
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(col(Call.duration_seconds)), 0),
-        )
-        .where(*conditions(tenant_id, filters, start, end))
-        .group_by(local_day)
-    ).all()
-    found = {day: (int(n), _minutes(seconds)) for day, n, seconds in rows}
+    found = _sums(session, tenant_id, filters, zone, start, end, by="day")
     days = []
     for offset in range((last - first).days + 1):
         day = first + timedelta(days=offset)
-        calls, minutes = found.get(day, (0, 0.0))
-        days.append(DayVolume(day=day, calls=calls, minutes=minutes))
+        sums = found.get(day)
+        days.append(
+            DayVolume(
+                day=day,
+                calls=sums["calls"] if sums else 0,
+                minutes=_minutes(sums["seconds"] if sums else 0),
+            )
+        )
     return VolumeSeries(time_zone=zone.key, since=start, until=end, days=days)
 
 
@@ -539,74 +682,43 @@ def overview(
     authorize(principal, tenant_id)
     zone = tenant_zone(session, tenant_id)
     start, end = period(filters, zone, now=now)
-    where = conditions(tenant_id, filters, start, end)
-    total, seconds, average = session.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(col(Call.duration_seconds)), 0),
-            sa.func.avg(col(Call.duration_seconds)),
-        ).where(*where)
-    ).one()
-    outcome = sa.func.coalesce(col(Call.outcome), "none")
-    outcomes = {
-        str(name): int(n)
-        for name, n in session.execute(
-            sa.select(outcome, sa.func.count()).where(*where).group_by(outcome)
-        ).all()
-    }
+    sums = _sums(session, tenant_id, filters, zone, start, end)[None]
+    calls = sums["calls"]
     return Overview(
         tenant_id=tenant_id,
         time_zone=zone.key,
         since=start,
         until=end,
-        calls=int(total),
-        minutes=_minutes(seconds),
-        average_duration_seconds=_average(average),
-        answered=outcomes.get(CallOutcome.ANSWERED.value, 0),
-        transferred=outcomes.get(CallOutcome.TRANSFERRED.value, 0),
-        message=outcomes.get(CallOutcome.MESSAGE.value, 0),
-        abandoned=outcomes.get(CallOutcome.ABANDONED.value, 0),
-        outcomes=dict(sorted(outcomes.items(), key=lambda item: -item[1])),
-        after_hours=_after_hours(session, tenant_id, where, zone),
+        calls=calls,
+        minutes=_minutes(sums["seconds"]),
+        average_duration_seconds=_ratio(sums["seconds"], calls, 1),
+        answered=sums["answered"],
+        transferred=sums["transferred"],
+        message=sums["message"],
+        abandoned=sums["abandoned"],
+        spam=sums["spam"],
+        unrouted=sums["unrouted"],
+        outcomes=_outcomes(sums),
+        after_hours=sums["after_hours"] if _keeps_hours(session, tenant_id) else None,
+        sentiment_average=_ratio(sums["sentiment_sum"], sums["sentiment_count"], 3),
+        satisfaction_average=_ratio(sums["satisfaction_sum"], sums["satisfaction_count"], 2),
+        unanswered_questions=sums["unanswered"],
     )
 
 
-def _after_hours(
-    session: Session, tenant_id: uuid.UUID, where: Sequence[ColumnElement[bool]], zone: ZoneInfo
-) -> int | None:
-    """Calls that came while their agent's business was closed, by its weekly hours."""
-    from voice_platform.conversation.dialogue import is_open
-
-    hours: dict[uuid.UUID, tuple[KnowledgeBase, ZoneInfo]] = {}
-    for agent_id, document, agent_zone in session.execute(
-        sa.select(
-            col(KnowledgeRecord.agent_id), col(KnowledgeRecord.document), col(Agent.time_zone)
+def _keeps_hours(session: Session, tenant_id: uuid.UUID) -> bool:
+    """Whether one of the tenant's agents has weekly hours in its knowledge base (without
+    them, the analysis cannot tell a call after hours)."""
+    weekly = col(KnowledgeRecord.document)[("categories", "hours", "weekly")]
+    found = session.execute(
+        sa.select(col(KnowledgeRecord.agent_id))
+        .where(
+            col(KnowledgeRecord.tenant_id) == tenant_id,
+            sa.func.jsonb_typeof(weekly) == "object",
         )
-        .join(Agent, col(Agent.id) == col(KnowledgeRecord.agent_id))
-        .where(col(KnowledgeRecord.tenant_id) == tenant_id)
-    ):
-        weekly = ((document or {}).get("categories") or {}).get("hours") or {}
-        if not weekly.get("weekly"):
-            continue
-        try:
-            kb = KnowledgeBase.model_validate(document)
-        except ValueError:
-            continue
-        here = zone_of(kb.categories.hours.time_zone or agent_zone or zone.key)
-        hours[agent_id] = (kb, here)
-    if not hours:
-        return None
-    closed = 0
-    rows = session.execute(
-        sa.select(col(Call.agent_id), col(Call.started_at))
-        .where(*where, col(Call.agent_id).in_(list(hours)))
-        .execution_options(yield_per=2000)
-    )
-    for agent_id, started_at in rows:
-        kb, here = hours[agent_id]
-        if is_open(kb, started_at.astimezone(here)) is False:
-            closed += 1
-    return closed
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def performance(
@@ -617,55 +729,38 @@ def performance(
     filters: CallFilters = CallFilters(),
     now: datetime | None = None,
 ) -> Performance:
-    """Per agent, busiest first: calls, minutes, average duration and outcome shares for the
-    period (default: the last DEFAULT_PERIOD_DAYS days). Calls no agent took are one row with
-    no agent id."""
+    """Per agent, busiest first: calls, minutes, average duration, outcome shares, after-hours
+    calls, sentiment and satisfaction averages and unanswered questions for the period
+    (default: the last DEFAULT_PERIOD_DAYS days)."""
     authorize(principal, tenant_id)
     zone = tenant_zone(session, tenant_id)
     start, end = period(filters, zone, now=now)
-    where = conditions(tenant_id, filters, start, end)
-    outcome = sa.func.coalesce(col(Call.outcome), "none")
-    rows = session.execute(
-        sa.select(
-            col(Call.agent_id),
-            outcome,
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(col(Call.duration_seconds)), 0),
-        )
-        .where(*where)
-        .group_by(col(Call.agent_id), outcome)
-    ).all()
+    found = _sums(session, tenant_id, filters, zone, start, end, by="agent")
     names = dict(
         session.execute(
-            sa.select(col(Agent.id), col(Agent.name)).where(col(Agent.tenant_id) == tenant_id)
+            sa.select(col(Agent.id), col(Agent.name)).where(
+                col(Agent.tenant_id) == tenant_id, col(Agent.id).in_(list(found))
+            )
         ).all()
     )
-    averages = dict(
-        session.execute(
-            sa.select(col(Call.agent_id), sa.func.avg(col(Call.duration_seconds)))
-            .where(*where)
-            .group_by(col(Call.agent_id))
-        ).all()
-    )
-    per_agent: dict[uuid.UUID | None, dict[str, tuple[int, float]]] = {}
-    for agent_id, name, n, seconds in rows:
-        per_agent.setdefault(agent_id, {})[str(name)] = (int(n), float(seconds or 0))
     agents = []
-    for agent_id, by_outcome in per_agent.items():
-        calls = sum(n for n, _ in by_outcome.values())
-        seconds = sum(s for _, s in by_outcome.values())
+    for agent_id, sums in found.items():
+        calls = sums["calls"]
         agents.append(
             AgentPerformance(
                 agent_id=agent_id,
-                agent_name=names.get(agent_id, "(deleted agent)") if agent_id else "(no agent)",
+                agent_name=names.get(agent_id, "(deleted agent)"),
                 calls=calls,
-                minutes=_minutes(seconds),
-                average_duration_seconds=_average(averages.get(agent_id)),
-                outcome_shares={
-                    name: round(n / calls, 4)
-                    for name, (n, _) in sorted(by_outcome.items(), key=lambda item: -item[1][0])
-                },
+                minutes=_minutes(sums["seconds"]),
+                average_duration_seconds=_ratio(sums["seconds"], calls, 1),
+                outcome_shares={name: round(n / calls, 4) for name, n in _outcomes(sums).items()},
+                after_hours=sums["after_hours"],
+                sentiment_average=_ratio(sums["sentiment_sum"], sums["sentiment_count"], 3),
+                satisfaction_average=_ratio(
+                    sums["satisfaction_sum"], sums["satisfaction_count"], 2
+                ),
+                unanswered_questions=sums["unanswered"],
             )
         )
-    agents.sort(key=lambda a: (-a.calls, a.agent_name))
+    agents.sort(key=lambda a: (-a.calls, a.agent_name, str(a.agent_id)))
     return Performance(time_zone=zone.key, since=start, until=end, agents=agents)
