@@ -12,7 +12,8 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from voice_platform import __version__
-from voice_platform.config import PROJECT_ROOT, Settings
+from voice_platform.config import PROJECT_ROOT, Settings, get_settings
+from voice_platform.runtime.embedded import running_postgres_url
 
 if TYPE_CHECKING:
     import uuid
@@ -130,11 +131,19 @@ def migrate(
 
 
 def database_or_exit() -> Settings:
+    """The settings, with the database of a running `voice-platform up` (same DATA_DIR) when
+    DATABASE_URL is not set."""
     settings = load_settings()
     if not settings.database_url:
+        running = running_postgres_url(settings.data_dir / "postgres")
+        if running:
+            os.environ["DATABASE_URL"] = running
+            get_settings.cache_clear()
+            settings = load_settings()
+    if not settings.database_url:
         console.print(
-            "[red]DATABASE_URL is not set; for the embedded database run this while "
-            "`voice-platform up` runs, with DATABASE_URL from its data folder[/red]"
+            "[red]DATABASE_URL is not set and no `voice-platform up` is running with this "
+            "DATA_DIR: start it, or set DATABASE_URL[/red]"
         )
         raise typer.Exit(2)
     return settings

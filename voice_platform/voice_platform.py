@@ -11,6 +11,7 @@ from voice_platform.pages.audit import AuditState, audit_log
 from voice_platform.pages.calls import CallsState, calls_page
 from voice_platform.pages.console import ConsoleState, console_page
 from voice_platform.pages.create import create_page, creation_page
+from voice_platform.pages.dashboard import DashboardState, dashboard_page
 from voice_platform.pages.forgot_password import ForgotPasswordState, forgot_password
 from voice_platform.pages.home import HomeState, home
 from voice_platform.pages.invite import InviteState, invite
@@ -115,6 +116,12 @@ app.add_page(
     route="/numbers",
     title="Phone numbers · Voice Platform",
     on_load=[AuthState.require_login, NumbersState.load],
+)
+app.add_page(
+    dashboard_page,
+    route="/dashboard",
+    title="Dashboard · Voice Platform",
+    on_load=[AuthState.require_login, DashboardState.load],
 )
 app.add_page(
     calls_page,

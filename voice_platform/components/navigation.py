@@ -26,6 +26,7 @@ HOME = NavItem("Home", "/", "house")
 AGENTS = NavItem("Agents", "/agents", "bot")
 API_DOCS = NavItem("API docs", "/api/docs", "book-open", external=True)
 TENANT_ITEMS = (
+    NavItem("Dashboard", "/dashboard", "chart-line"),
     NavItem("Calls", "/calls", "phone-incoming"),
     NavItem("Messages", "/messages", "message-square"),
     NavItem("Phone numbers", "/numbers", "phone"),

@@ -81,8 +81,6 @@ class SettingsState(rx.State):
     booked_call_value: str = ""
     receptionist_hourly_cost: str = ""
     cost_per_minute: str = ""
-    # The platform's own cost of a minute, shown where the business has not set its own.
-    platform_rate: str = ""
     errors: dict[str, str] = {}
     saved: str = ""
     busy: bool = False
@@ -119,7 +117,6 @@ class SettingsState(rx.State):
             self.errors = form_errors(exc)
             return
         self.can_edit = principal.role is not None and principal.role.value in ADMIN_ROLES
-        self.platform_rate = f"{get_settings().call_cost_per_minute:g}"
         self._show(tenant)
         self.loaded = True
 
@@ -184,6 +181,7 @@ def amount_field(
 
 def worth_fields(read_only: Any) -> rx.Component:
     """What calls are worth: the dashboard's ROI view values calls with these."""
+    platform_rate = f"{get_settings().call_cost_per_minute:g}"
     return rx.vstack(
         rx.heading("What calls are worth", size="4"),
         muted("The dashboard's return on investment uses these. Leave one empty to leave it out."),
@@ -222,10 +220,9 @@ def worth_fields(read_only: Any) -> rx.Component:
             "What a minute of calls costs you",
             SettingsState.cost_per_minute,
             read_only,
-            hint="Phone line, voice and model together. Empty: the platform's rate, "
-            + SettingsState.platform_rate
-            + ".",
-            placeholder=SettingsState.platform_rate,
+            hint="Phone line, voice and model together. "
+            f"Empty: the platform's rate, {platform_rate}.",
+            placeholder=platform_rate,
         ),
         spacing="4",
         width="100%",

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import psutil
 import psycopg
 from psycopg import sql
 
@@ -92,6 +93,20 @@ class EmbeddedPostgres:
         """Stop the server and delete its data (for throwaway test instances)."""
         self.stop()
         shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def running_postgres_url(data_dir: Path) -> str | None:
+    """The owner's URL of the embedded PostgreSQL that `voice-platform up` runs in `data_dir`,
+    read from its postmaster.pid (pid, data folder, start, port, socket folder); None when it is
+    not running. Lets the CLI's database commands work beside `up` with nothing exported."""
+    try:
+        lines = (data_dir / "postmaster.pid").read_text().splitlines()
+        pid, port, socket_dir = int(lines[0]), int(lines[3]), lines[4].strip()
+    except (OSError, ValueError, IndexError):
+        return None
+    if not socket_dir or not psutil.pid_exists(pid):
+        return None
+    return f"postgresql://postgres@/{DATABASE_NAME}?host={quote(socket_dir, safe='/')}&port={port}"
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -60,6 +60,8 @@ class DashboardFilters:
     since: date | None = None
     until: date | None = None
     agent_id: uuid.UUID | None = None
+    # How many days up to `until` (or today) when `since` is not given.
+    days: int = DEFAULT_DAYS
 
     @classmethod
     def parse(
@@ -68,12 +70,16 @@ class DashboardFilters:
         since: str | None = None,
         until: str | None = None,
         agent_id: str | None = None,
+        days: int | None = None,
     ) -> DashboardFilters:
         """Filters from form or query text; InvalidInput names the field that is wrong."""
+        if days is not None and not 1 <= days <= MAX_DAYS:
+            raise InvalidInput(f"days: from 1 to {MAX_DAYS}", field="days")
         return cls(
             since=_day(since, "since"),
             until=_day(until, "until"),
             agent_id=_agent(agent_id),
+            days=days or DEFAULT_DAYS,
         )
 
 
@@ -119,14 +125,14 @@ class Period:
 def period_of(
     session: Session, tenant_id: uuid.UUID, filters: DashboardFilters, now: datetime | None
 ) -> Period:
-    """The filters' days, defaulting to the DEFAULT_DAYS days up to today (or up to `until`)."""
+    """The filters' days; without `since`, the filters' number of days up to `until` or today."""
     tenant = session.get(Tenant, tenant_id)
     if tenant is None:
         raise NotFound("No such business")
     zone = zone_of(tenant.time_zone)
     today = (now or datetime.now(UTC)).astimezone(zone).date()
     last = filters.until or max(today, filters.since or today)
-    first = filters.since or last - timedelta(days=DEFAULT_DAYS - 1)
+    first = filters.since or last - timedelta(days=filters.days - 1)
     if first > last:
         raise InvalidInput("since: must not be after until", field="since")
     if (last - first).days + 1 > MAX_DAYS:

@@ -33,7 +33,7 @@ from voice_platform.models import (
     Role,
     Tenant,
 )
-from voice_platform.services import agents, rollups
+from voice_platform.services import agents, analysis, rollups
 from voice_platform.services.call_log import zone_of
 from voice_platform.services.errors import NotFound
 from voice_platform.services.principal import Principal
@@ -138,6 +138,42 @@ GREETING = {
     "en-US": "Thanks for calling, how can I help you today?",
     "es-US": "Gracias por llamar, ¿en qué le puedo ayudar?",
 }
+# Questions the agent could not answer, in a few paraphrases each (the knowledge-gap list groups
+# them by meaning), and how it declined.
+UNKNOWN_SHARE = 0.15
+UNKNOWN_QUESTIONS = {
+    "en-US": (
+        "Do you do dental implants?",
+        "Can you put in an implant to replace a missing tooth?",
+        "Do you offer implants?",
+        "Do you offer sedation for nervous patients?",
+        "Can I be sedated for my filling? I'm really anxious.",
+        "Do you do braces for adults?",
+        "Can adults get Invisalign with you?",
+        "Do you validate parking at the garage?",
+    ),
+    "es-US": (
+        "¿Hacen implantes dentales?",
+        "¿Tienen sedación para pacientes nerviosos?",
+    ),
+}
+DECLINE = {
+    "en-US": "I'm sorry, I don't have that information. I can take a message for the team.",
+    "es-US": "Lo siento, no tengo esa información. Puedo tomar un mensaje para el equipo.",
+}
+# How callers leave (what the sentiment analyser hears last), from pleased to put out.
+CLOSINGS = {
+    "en-US": (
+        "Perfect, thank you so much!",
+        "Great, thanks for your help.",
+        "Okay, thanks.",
+        "Alright, bye.",
+        "Hmm, that's a bit annoying, but okay.",
+        "That's frustrating. I'll call back later.",
+    ),
+    "es-US": ("¡Perfecto, muchas gracias!", "Vale, gracias.", "Bueno, adiós."),
+}
+CLOSING_WEIGHTS = {"en-US": (30, 25, 20, 12, 8, 5), "es-US": (40, 40, 20)}
 SPAM_LINES = (
     "This is an important message about your car's extended warranty.",
     "Congratulations, you've been selected for a free cruise.",
@@ -340,6 +376,7 @@ def seed_calls(
                 }
             )
             said = _conversation(rng, outcome, language, seconds)
+            call_rows[-1] |= _analysed(call_rows[-1], said, after_hours, anchor)
             for offset, (speaker, text, action, facts) in said:
                 turn_rows.append(
                     {
@@ -368,9 +405,6 @@ def seed_calls(
                         "created_at": started + timedelta(seconds=seconds),
                     }
                 )
-        if "after_hours" in calls_table.c:  # the post-call analysis column, where it exists
-            for row, slot in zip(call_rows, batch_slots, strict=True):
-                row["after_hours"] = closed[slot]
         session.execute(sa.insert(calls_table), call_rows)
         if turn_rows:
             session.execute(sa.insert(_table(CallTurn)), turn_rows)
@@ -395,6 +429,30 @@ def seed_calls(
 Said = tuple[int, tuple[str, str, str | None, list[dict[str, Any]]]]
 
 
+def _analysed(
+    row: dict[str, Any], said: list[Said], after_hours: bool, now: datetime
+) -> dict[str, Any]:
+    """The post-call analysis of a demo call, by the same rules real calls get offline (so the
+    dashboard's sentiment, satisfaction, topics and unanswered questions are the analyser's)."""
+    call = Call.model_validate(row)
+    turns = [
+        CallTurn(call_id=call.id, tenant_id=call.tenant_id, speaker=who, text=text, action=action,
+                 facts=facts)
+        for _, (who, text, action, facts) in said
+    ]  # fmt: skip
+    found = analysis.analyze(call, turns, message_taken=row["outcome"] == "message")
+    return {
+        "summary": found.summary,
+        "sentiment": found.sentiment,
+        "satisfaction": found.satisfaction,
+        "satisfaction_reason": found.satisfaction_reason,
+        "topics": found.topics,
+        "unanswered": found.unanswered,
+        "after_hours": after_hours,
+        "analyzed_at": now,
+    }
+
+
 def _conversation(rng: random.Random, outcome: str, language: str, seconds: int) -> list[Said]:
     """What was said, as (seconds into the call, (speaker, text, action, facts))."""
     lines: list[tuple[str, str, str | None, list[dict[str, Any]]]] = [
@@ -411,6 +469,12 @@ def _conversation(rng: random.Random, outcome: str, language: str, seconds: int)
             fact = {"category": category, "item_id": None, "text": answer, "source_url": None}
             lines.append(("caller", question, None, []))
             lines.append(("agent", answer, "answer", [fact]))
+        if outcome in ("answered", "message") and rng.random() < UNKNOWN_SHARE:
+            unknown = rng.choice(UNKNOWN_QUESTIONS[language])
+            lines += [("caller", unknown, None, []), ("agent", DECLINE[language], "unknown", [])]
+        if outcome == "answered":
+            closing = rng.choices(CLOSINGS[language], CLOSING_WEIGHTS[language])[0]
+            lines.append(("caller", closing, None, []))
         if outcome == "transferred":
             ask, reply = TRANSFER_ASK[language]
             lines += [("caller", ask, None, []), ("agent", reply, "handoff", [])]

@@ -27,9 +27,12 @@ def dashboard_filters(
     since: Annotated[str | None, Query(description="First day, such as 2026-03-01.")] = None,
     until: Annotated[str | None, Query(description="Last day (included).")] = None,
     agent_id: Annotated[str | None, Query(description="Only this agent's calls.")] = None,
+    days: Annotated[
+        int | None, Query(description="Without `since`: this many days up to `until` or today.")
+    ] = None,
 ) -> DashboardFilters:
     """The days and agent, checked (a bad one answers 422 naming it)."""
-    return DashboardFilters.parse(since=since, until=until, agent_id=agent_id)
+    return DashboardFilters.parse(since=since, until=until, agent_id=agent_id, days=days)
 
 
 Filters = Annotated[DashboardFilters, Depends(dashboard_filters)]
