@@ -264,6 +264,20 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any] | str | None, dict[str, int]]
     ("GET", "/api/health"): (None, PUBLIC),
     # Twilio's webhooks answer only Twilio's signature, whoever else asks.
     ("GET", "/api/messages"): (None, IN_TENANT),
+    # Knowledge gaps: any member reads them and drafts; owners and admins close them.
+    ("GET", "/api/knowledge-gaps"): (None, IN_TENANT),
+    ("POST", "/api/knowledge-gaps/draft"): (
+        {"agent_id": str(IDS["agent"]), "question": "Do you sell gift cards?"},
+        agent_route(200),
+    ),
+    ("POST", "/api/knowledge-gaps/answer"): (
+        {"agent_id": str(IDS["agent"]), "question": "Do you sell gift cards?", "answer": "Yes."},
+        agent_route(200, write=True),
+    ),
+    ("POST", "/api/knowledge-gaps/dismiss"): (
+        {"agent_id": str(IDS["agent"]), "question": "Do you sell gift cards?"},
+        agent_route(200, write=True),
+    ),
     ("GET", "/api/calls"): (None, IN_TENANT),
     ("GET", "/api/calls.csv"): (None, IN_TENANT),
     ("GET", "/api/calls/{call_id}"): (None, agent_route(200)),

@@ -18,6 +18,7 @@ from voice_platform.api.routers import (
     creation,
     dashboard,
     health,
+    knowledge_gaps,
     messages,
     numbers,
     providers,
@@ -71,6 +72,7 @@ def create_api(settings: Settings | None = None) -> FastAPI:
     api.include_router(providers.router)
     api.include_router(twilio.router)
     api.include_router(messages.router)
+    api.include_router(knowledge_gaps.router)
     api.include_router(analysis.router)
     api.include_router(calls.router)
     # Before calls.analytics, whose /analytics/{tenant_id} would take these paths.

@@ -116,8 +116,8 @@ class Settled:
 
 @dataclass
 class QuestionGroup:
-    """Questions that ask one thing: the way it was asked most, every way it was asked (most
-    asked first), and each time it was asked (newest first)."""
+    """Questions that ask one thing: the way it was asked most, every way it was asked (that
+    one first, then the most asked), and each time it was asked (newest first)."""
 
     question: str
     phrasings: list[str]
@@ -193,8 +193,11 @@ def group_questions(
     for item in sorted(asked, key=lambda a: a.asked_at, reverse=True):
         if item.question.strip():
             phrasings.setdefault(key_of(item.question), []).append(item)
+    # The most asked first, then the latest; the shortest wording, then the alphabet, so the
+    # same questions always make the same groups.
     keys = sorted(
-        phrasings, key=lambda k: (-len(phrasings[k]), -phrasings[k][0].asked_at.timestamp())
+        phrasings,
+        key=lambda k: (-len(phrasings[k]), -phrasings[k][0].asked_at.timestamp(), len(k), k),
     )
     texts = [tidy(phrasings[k][0].question) for k in keys]
     vectors = unit_vectors(texts + [tidy(s.question) for s in settled], embedder)
@@ -232,10 +235,15 @@ def group_questions(
         every = sorted(
             (a for key in cluster for a in kept[key]), key=lambda a: a.asked_at, reverse=True
         )
+        # The wording asked most stands for the group; of equals, the shortest is the plainest.
+        standing = min(cluster, key=lambda k: (-len(kept[k]), len(k), k))
         groups.append(
             QuestionGroup(
-                question=tidy(kept[cluster[0]][0].question),
-                phrasings=[tidy(kept[key][0].question) for key in cluster],
+                question=tidy(kept[standing][0].question),
+                phrasings=[
+                    tidy(kept[key][0].question)
+                    for key in [standing, *(k for k in cluster if k != standing)]
+                ],
                 asked=every,
             )
         )
