@@ -247,7 +247,7 @@ def group_questions(
                 asked=every,
             )
         )
-    groups.sort(key=lambda g: (-g.count, -g.last_asked.timestamp()))
+    groups.sort(key=lambda g: (-g.count, -g.last_asked.timestamp(), g.question))
     return groups
 
 
@@ -358,7 +358,7 @@ def list_gaps(
                     calls=group.calls,
                 )
             )
-    gaps.sort(key=lambda g: (-g.count, -g.last_asked.timestamp()))
+    gaps.sort(key=lambda g: (-g.count, -g.last_asked.timestamp(), g.agent_name, g.question))
     return gaps[:limit]
 
 
