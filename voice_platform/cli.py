@@ -522,10 +522,6 @@ def ask(
     )
 
 
-if __name__ == "__main__":
-    app()
-
-
 @app.command()
 def call(
     agent: Annotated[
@@ -765,3 +761,7 @@ def analytics_rebuild(
         + f"{days} agent-days recounted for {len(businesses)} "
         + ("business" if len(businesses) == 1 else "businesses")
     )
+
+
+if __name__ == "__main__":
+    app()

@@ -11,7 +11,13 @@ import psycopg
 import pytest
 import redis
 
-from voice_platform.runtime.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedServerError
+from tests.conftest import Servers
+from voice_platform.runtime.embedded import (
+    EmbeddedPostgres,
+    EmbeddedRedis,
+    EmbeddedServerError,
+    running_postgres_url,
+)
 from voice_platform.runtime.supervisor import data_dir_lock, stop_stale_redis
 
 
@@ -86,3 +92,17 @@ def test_one_up_per_data_folder(tmp_path: Path) -> None:
     assert (
         subprocess.run(command, capture_output=True, text=True, check=True).stdout == "acquired\n"
     )
+
+
+def test_the_cli_finds_the_database_of_a_running_up(servers: Servers, tmp_path: Path) -> None:
+    """`voice-platform demo seed` and the other database commands beside `up`: its running
+    server is found from the data folder, and a stopped or absent one is not."""
+    url = running_postgres_url(servers.postgres.data_dir)
+    assert url is not None
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT current_database()").fetchone() == ("voice_platform",)
+    assert running_postgres_url(tmp_path / "postgres") is None
+    stale = tmp_path / "stale"
+    stale.mkdir()
+    (stale / "postmaster.pid").write_text("999999999\n/x\n0\n5432\n/tmp\n")
+    assert running_postgres_url(stale) is None

@@ -109,7 +109,7 @@ class DashboardState(rx.State):
     agent: str = ALL_AGENTS
     # [id, name] of each agent, for the filter.
     agent_options: list[list[str]] = []
-    # Changes with the form's values, so that it shows them afresh.
+    # Changes when the period is set other than by the form, so that it shows the dates afresh.
     form_key: int = 0
     kpis: list[dict[str, str]] = []
     roi: list[dict[str, str]] = []
@@ -136,11 +136,7 @@ class DashboardState(rx.State):
         )
 
     async def _refresh(self) -> None:
-        try:
-            filters = self._filters()
-        except InvalidInput as exc:
-            self.errors = form_errors(exc)
-            return
+        filters = self._filters()
 
         def read(s: Session, p: Principal, t: uuid.UUID) -> tuple[Dashboard, list[Any], str]:
             found = dashboard.dashboard(s, principal=p, tenant_id=t, filters=filters)
@@ -172,20 +168,28 @@ class DashboardState(rx.State):
         self.durations_figure = charts.duration_bars(found.durations)
         self.topics_figure = charts.top_topics(found.topics)
         self.updated = datetime.now(ZoneInfo(found.daily.time_zone)).strftime("%H:%M:%S")
-        self.form_key += 1
 
     @rx.event
     async def load(self) -> None:
         self.errors = {}
         await self._refresh()
+        self.form_key += 1
 
     @rx.event
     async def apply(self, form: dict[str, Any]) -> AsyncIterator[None]:
+        """The form's period and agent; a wrong one is shown and the figures stay as they were."""
         self.errors = {}
-        self.since = str(form.get("since", "")).strip()
-        self.until = str(form.get("until", "")).strip()
-        self.agent = str(form.get("agent", ALL_AGENTS)) or ALL_AGENTS
-        self.days = 0
+        since = str(form.get("since", "")).strip()
+        until = str(form.get("until", "")).strip()
+        agent = str(form.get("agent", ALL_AGENTS)) or ALL_AGENTS
+        try:
+            DashboardFilters.parse(
+                since=since, until=until, agent_id=None if agent == ALL_AGENTS else agent
+            ).check()
+        except InvalidInput as exc:
+            self.errors = form_errors(exc)
+            return
+        self.since, self.until, self.agent, self.days = since, until, agent, 0
         self.busy = True
         yield
         await self._refresh()
@@ -198,6 +202,8 @@ class DashboardState(rx.State):
         self.busy = True
         yield
         await self._refresh()
+        # The form shows the quick period's dates.
+        self.form_key += 1
         self.busy = False
 
     @rx.event

@@ -82,6 +82,11 @@ class DashboardFilters:
             days=days or DEFAULT_DAYS,
         )
 
+    def check(self) -> None:
+        """InvalidInput when the days cannot make a period (backwards, or too long)."""
+        if self.since and self.until:
+            _checked(self.since, self.until)
+
 
 def _day(value: str | None, name: str) -> date | None:
     if value is None or not value.strip():
@@ -133,11 +138,15 @@ def period_of(
     today = (now or datetime.now(UTC)).astimezone(zone).date()
     last = filters.until or max(today, filters.since or today)
     first = filters.since or last - timedelta(days=filters.days - 1)
+    _checked(first, last)
+    return Period(zone=zone, first=first, last=last)
+
+
+def _checked(first: date, last: date) -> None:
     if first > last:
         raise InvalidInput("since: must not be after until", field="since")
     if (last - first).days + 1 > MAX_DAYS:
         raise InvalidInput(f"since: a period covers at most {MAX_DAYS} days", field="since")
-    return Period(zone=zone, first=first, last=last)
 
 
 def counted(
