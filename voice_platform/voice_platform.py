@@ -16,6 +16,7 @@ from voice_platform.pages.forgot_password import ForgotPasswordState, forgot_pas
 from voice_platform.pages.home import HomeState, home
 from voice_platform.pages.invite import InviteState, invite
 from voice_platform.pages.knowledge import KnowledgeState, knowledge_page
+from voice_platform.pages.knowledge_gaps import knowledge_gaps_page
 from voice_platform.pages.login import LoginState, login
 from voice_platform.pages.messages import MessagesState, messages_page
 from voice_platform.pages.not_found import not_found
@@ -28,6 +29,7 @@ from voice_platform.pages.staff import StaffState, staff
 from voice_platform.pages.team import TeamState, team
 from voice_platform.state.auth import AuthState
 from voice_platform.state.create_wizard import CreateWizardState, CreationProgressState
+from voice_platform.state.knowledge_gaps import KnowledgeGapsState
 from voice_platform.state.provider_accounts import ProviderAccountsState
 from voice_platform.state.voice_picker import VoicePickerState
 
@@ -134,6 +136,12 @@ app.add_page(
     route="/messages",
     title="Messages · Voice Platform",
     on_load=[AuthState.require_login, MessagesState.load],
+)
+app.add_page(
+    knowledge_gaps_page,
+    route="/knowledge-gaps",
+    title="Unanswered questions · Voice Platform",
+    on_load=[AuthState.require_login, KnowledgeGapsState.load],
 )
 app.add_page(
     audit_log,

@@ -29,6 +29,7 @@ TENANT_ITEMS = (
     NavItem("Dashboard", "/dashboard", "chart-line"),
     NavItem("Calls", "/calls", "phone-incoming"),
     NavItem("Messages", "/messages", "message-square"),
+    NavItem("Unanswered questions", "/knowledge-gaps", "circle-help"),
     NavItem("Phone numbers", "/numbers", "phone"),
     NavItem("Settings", "/settings", "settings"),
     NavItem("Team", "/team", "users"),

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import reflex as rx
+from reflex.event import EventSpec
 from sqlmodel import Session
 
 from voice_platform.components.forms import form_error, muted, not_allowed
@@ -100,7 +101,7 @@ class ConsoleState(rx.State):
         return Dialogue(setup, engine)
 
     @rx.event
-    async def load(self) -> None:
+    async def load(self) -> EventSpec | None:
         self.loaded = False
         self.missing = False
         self.errors = {}
@@ -112,13 +113,18 @@ class ConsoleState(rx.State):
             dialogue = await self._dialogue()
         except NotFound:
             self.missing = True
-            return
+            return None
         if dialogue is None:
-            return
+            return None
         self.agent_id = str(self.router.page.params.get("agent_id", ""))
         self.turns = [line("agent", dialogue.opening())]
         self.memory = dialogue.memory()
         self.loaded = True
+        # ?ask=… (the unanswered-questions page's link): the caller's first words, said at once.
+        ask = str(self.router.page.params.get("ask", "")).strip()
+        if not ask:
+            return None
+        return ConsoleState.say({"question": ask[:300]})  # type: ignore[operator]
 
     @rx.event
     async def say(self, form: dict[str, Any]) -> AsyncIterator[None]:
