@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import UniqueConstraint, inspect, text
+from sqlmodel import SQLModel
 
 from tests.conftest import Servers
 from voice_platform.config import get_settings
@@ -47,6 +48,7 @@ def test_downgrade_to_base_and_back(db: Servers) -> None:
     dispose_engines()
     assert "tenants" not in inspect(owner_engine()).get_table_names()
     assert migrations.pending(owner_url(get_settings())) == [
+        "0010",
         "0009",
         "0008",
         "0007",
@@ -60,6 +62,24 @@ def test_downgrade_to_base_and_back(db: Servers) -> None:
     migrations.upgrade()
     dispose_engines()
     assert "tenants" in inspect(owner_engine()).get_table_names()
+
+
+@pytest.mark.parametrize("table", ["calls", "agent_daily_stats"])
+def test_the_models_declare_the_indexes_the_migrations_build(db: Servers, table: str) -> None:
+    """The analytics reads depend on these indexes: the models say what the database has."""
+    model = SQLModel.metadata.tables[table]
+    declared = {(i.name, tuple(c.name for c in i.columns)) for i in model.indexes}
+    declared |= {
+        (c.name, tuple(column.name for column in c.columns))
+        for c in model.constraints
+        if isinstance(c, UniqueConstraint) and c.name
+    } | {
+        (f"{table}_{column.name}_key", (column.name,)) for column in model.columns if column.unique
+    }
+    built = {
+        (i["name"], tuple(i["column_names"])) for i in inspect(owner_engine()).get_indexes(table)
+    }
+    assert declared == built
 
 
 def test_upgrade_twice_is_a_no_op(db: Servers) -> None:

@@ -43,12 +43,15 @@ class CallOutcome(enum.StrEnum):
 
 class Call(SQLModel, table=True):
     __tablename__ = "calls"
+    # A business's calls of a period (the log, the figures); one agent's (migration 0010).
+    __table_args__ = (
+        sa.Index("ix_calls_tenant_started", "tenant_id", "started_at"),
+        sa.Index("ix_calls_agent_started", "agent_id", "started_at"),
+    )
 
     id: uuid.UUID = id_field()
     tenant_id: uuid.UUID = tenant_id_field()
-    agent_id: uuid.UUID | None = Field(
-        default=None, foreign_key="agents.id", index=True, ondelete="SET NULL"
-    )
+    agent_id: uuid.UUID | None = Field(default=None, foreign_key="agents.id", ondelete="SET NULL")
     # Twilio's CallSid; calls from the console and the terminal get a local one.
     call_sid: str = Field(max_length=64, unique=True)
     channel: str = Field(default="phone", max_length=20)  # phone, console, terminal
