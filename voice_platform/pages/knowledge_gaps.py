@@ -257,7 +257,15 @@ def content() -> rx.Component:
             State.loaded,
             rx.cond(
                 State.groups.length() > 0,  # type: ignore[attr-defined]
-                rx.vstack(rx.foreach(State.groups, gap_card), spacing="3", width="100%"),
+                rx.vstack(
+                    rx.cond(
+                        ~State.can_edit,
+                        muted("The business's owners and admins answer or dismiss these."),
+                    ),
+                    rx.foreach(State.groups, gap_card),
+                    spacing="3",
+                    width="100%",
+                ),
                 muted(
                     "No unanswered questions. When a caller asks something the receptionist "
                     "cannot answer, it shows here.",

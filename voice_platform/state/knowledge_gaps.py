@@ -11,6 +11,7 @@ from urllib.parse import quote
 import reflex as rx
 from sqlmodel import Session
 
+from voice_platform.providers.errors import ProviderError
 from voice_platform.providers.llm import get_embedder
 from voice_platform.services import agents, knowledge_gaps
 from voice_platform.services.call_log import CallFilters
@@ -194,7 +195,10 @@ class KnowledgeGapsState(rx.State):
         scope = await tenant_scope(self)
         if scope is not None:
             _, tenant_id = scope
-            said = await knowledge_gaps.reask(tenant_id, approved.agent_id, approved.question)
+            try:
+                said = await knowledge_gaps.reask(tenant_id, approved.agent_id, approved.question)
+            except ProviderError as exc:  # saved, but the agent could not be asked just now
+                said = knowledge_gaps.Reasked(approved.question, exc.message, "unknown", [])
             self.reasked = {
                 "question": said.question,
                 "answer": said.answer,
