@@ -41,6 +41,7 @@ bench: $(VENV)/.installed $(BUN)
 	$(BIN)/python -m benchmarks.creation
 	$(BIN)/python -m benchmarks.calls
 	$(BIN)/python -m benchmarks.rollups
+	$(BIN)/python -m benchmarks.analytics
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
