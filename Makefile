@@ -41,6 +41,8 @@ bench: $(VENV)/.installed $(BUN)
 	$(BIN)/python -m benchmarks.creation
 	$(BIN)/python -m benchmarks.calls
 	$(BIN)/python -m benchmarks.rollups
+	$(BIN)/python -m benchmarks.drafts
+	$(BIN)/python -m benchmarks.knowledge_gaps
 	$(BIN)/python -m benchmarks.analytics
 
 format: $(VENV)/.installed-dev

@@ -315,7 +315,7 @@ def test_staff_pages_refuse_business_owners(running_app: RunningApp, desktop: Pa
 
 
 PUBLIC_PAGES = ("/login", "/signup", "/forgot-password", "/reset-password?token=x", "/invite")
-OWNER_PAGES = ("/settings", "/team", "/api-keys", "/audit")
+OWNER_PAGES = ("/settings", "/team", "/api-keys", "/audit", "/dashboard")
 STAFF_PAGES = ("/staff", "/staff/outbox", "/audit")
 
 
@@ -335,7 +335,9 @@ def test_every_page_fits_a_phone(running_app: RunningApp, phone: Page) -> None:
 
     log_in(phone, base, DEMO_OWNER_EMAIL, DEMO_PASSWORD)
     for path, ready in zip(
-        OWNER_PAGES, ("settings-form", "member", "api-keys-list", "audit-entry"), strict=True
+        OWNER_PAGES,
+        ("settings-form", "member", "api-keys-list", "audit-entry", "kpis"),
+        strict=True,
     ):
         phone.goto(f"{base}{path}")
         expect(phone.get_by_test_id(ready).first).to_be_visible()

@@ -113,4 +113,9 @@ def test_the_owner_reads_a_month_of_calls_on_a_phone(running_app: RunningApp, ph
         before, timeout=30_000
     )
     assert count(kpi(phone, "calls")) > count(before)
+
+    # The unanswered questions lead to the list that turns them into knowledge.
+    phone.get_by_test_id("kpi-link-unanswered").click()
+    phone.wait_for_url(f"{base}/knowledge-gaps**")
+    expect(phone.get_by_test_id("gap").first).to_be_visible(timeout=30_000)
     cli(running_app, "demo", "clear", "--tenant", slug)

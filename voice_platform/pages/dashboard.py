@@ -72,6 +72,10 @@ def kpi_cards(kpis: Kpis) -> list[dict[str, str]]:
     ]
 
 
+# Where a card leads: the unanswered questions to the list that turns them into knowledge.
+KPI_LINKS = {"unanswered": "/knowledge-gaps"}
+
+
 def roi_lines(roi: Roi) -> list[dict[str, str]]:
     c = roi.currency
     return [
@@ -227,14 +231,23 @@ State = DashboardState
 
 
 def kpi_card(kpi: Any) -> rx.Component:
-    return rx.card(
+    card = rx.card(
         rx.vstack(
             muted(kpi["label"]),
             rx.text(kpi["value"], size="6", weight="bold", data_testid="kpi-value"),
             spacing="1",
         ),
         width="100%",
+        height="100%",
         data_testid="kpi-" + kpi["id"],
+    )
+    return rx.match(
+        kpi["id"],
+        *[
+            (name, rx.link(card, href=href, underline="none", data_testid=f"kpi-link-{name}"))
+            for name, href in KPI_LINKS.items()
+        ],
+        card,
     )
 
 
