@@ -118,6 +118,12 @@ class Settings(BaseSettings):
         default=True,
         description="`up` adds a demo tenant, its owner and a staff user if there are no tenants.",
     )
+    seed_demo_calls: int = Field(
+        default=2000,
+        ge=0,
+        le=100_000,
+        description="Made-up calls `up` writes for the demo tenant when it creates it (0: none).",
+    )
 
     llm_api_key: SecretStr = Field(
         default=SecretStr(""),

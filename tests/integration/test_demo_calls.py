@@ -15,9 +15,11 @@ from typer.testing import CliRunner
 
 from tests.conftest import Servers
 from voice_platform.cli import app
+from voice_platform.config import get_settings
 from voice_platform.db import platform_session, tenant_session
 from voice_platform.models import Agent, AgentStatus, Call, CallMessage, CallTurn, Role, Tenant
 from voice_platform.models.analytics import AgentDailyStats
+from voice_platform.runtime import supervisor
 from voice_platform.services.demo_calls import DEMO_AGENT_NAME, DEMO_CHANNEL, seed_calls
 from voice_platform.services.seed import seed_demo
 
@@ -171,3 +173,29 @@ def test_an_unknown_business_is_named(db: Servers) -> None:
     assert result.exit_code == 1
     assert "No business with the slug 'nobody'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_first_up_gives_the_demo_business_a_call_history(db: Servers) -> None:
+    settings = get_settings().model_copy(update={"seed_demo_calls": 120})
+    logins = supervisor.seed(settings, db.database_url)
+    assert logins is not None
+    calls = demo_calls(logins.tenant_id)
+    assert len(calls) == 120
+    # Analysed as real calls are, and counted in the dashboard's rollups.
+    assert all(c.analyzed_at is not None for c in calls)
+    assert any(c.unanswered for c in calls)
+    with platform_session("test read") as s:
+        counted = s.exec(
+            select(AgentDailyStats).where(AgentDailyStats.tenant_id == logins.tenant_id)
+        ).all()
+    assert sum(row.calls for row in counted) == 120
+    # Later starts leave the business as it is.
+    assert supervisor.seed(settings, db.database_url) is None
+    assert len(demo_calls(logins.tenant_id)) == 120
+
+
+def test_no_demo_calls_when_asked_for_none(db: Servers) -> None:
+    settings = get_settings().model_copy(update={"seed_demo_calls": 0})
+    logins = supervisor.seed(settings, db.database_url)
+    assert logins is not None
+    assert demo_calls(logins.tenant_id) == []

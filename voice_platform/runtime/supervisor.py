@@ -234,18 +234,22 @@ def stop_on_signals() -> Iterator[None]:
 
 
 def seed(settings: Settings, database_url: str) -> DemoLogins | None:
-    """The demo tenant, on a first start outside production."""
+    """The demo tenant, on a first start outside production, with a made-up call history."""
     if not settings.seed_demo or settings.environment == "production":
         return None
     from sqlmodel import Session, create_engine
 
     from voice_platform.db import sqlalchemy_url
+    from voice_platform.services.demo_calls import seed_calls
     from voice_platform.services.seed import seed_demo
 
     engine = create_engine(sqlalchemy_url(database_url))
     try:
         with Session(engine) as session, session.begin():
-            return seed_demo(session)
+            logins = seed_demo(session)
+            if logins is not None and settings.seed_demo_calls:
+                seed_calls(session, tenant_id=logins.tenant_id, count=settings.seed_demo_calls)
+            return logins
     finally:
         engine.dispose()
 
@@ -276,7 +280,13 @@ def run_up(settings: Settings, console: Console, *, dev: bool = False) -> int:
                 console.print(
                     f"Demo tenant created. Log in at http://{settings.host}:{settings.port}/login "
                     f"as {logins.owner_email} (owner) or {logins.staff_email} (staff), "
-                    f"password {logins.password}\n"
+                    f"password {logins.password}"
+                    + (
+                        f"; it has {settings.seed_demo_calls} made-up calls to show on its "
+                        "dashboard (`voice-platform demo clear` removes them)\n"
+                        if settings.seed_demo_calls
+                        else "\n"
+                    )
                 )
             return stack.watch()
         except KeyboardInterrupt:

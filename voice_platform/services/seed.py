@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
@@ -22,6 +23,7 @@ class DemoLogins:
     owner_email: str
     staff_email: str
     password: str
+    tenant_id: uuid.UUID
 
 
 def seed_demo(platform: Session) -> DemoLogins | None:
@@ -51,4 +53,4 @@ def seed_demo(platform: Session) -> DemoLogins | None:
         entity_id=tenant.id,
         changes={"name": {"after": tenant.name}, "seeded": {"after": True}},
     )
-    return DemoLogins(DEMO_OWNER_EMAIL, DEMO_STAFF_EMAIL, DEMO_PASSWORD)
+    return DemoLogins(DEMO_OWNER_EMAIL, DEMO_STAFF_EMAIL, DEMO_PASSWORD, tenant.id)
