@@ -317,44 +317,35 @@ def chart(title: str, figure: Any, testid: str) -> rx.Component:
     )
 
 
+def labelled(label: str, control: rx.Component, control_id: str) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=control_id, font_size="var(--font-size-2)"),
+        control,
+        spacing="1",
+    )
+
+
+def day_input(name: str, value: Any) -> rx.Component:
+    return rx.input(name=name, id=name, type="date", default_value=value, data_testid=name)
+
+
 def filters() -> rx.Component:
     return rx.form(
         rx.flex(
-            rx.vstack(
-                rx.el.label("From", html_for="since", font_size="var(--font-size-2)"),
-                rx.input(
-                    name="since",
-                    id="since",
-                    type="date",
-                    default_value=State.since,
-                    data_testid="since",
-                ),
-                spacing="1",
-            ),
-            rx.vstack(
-                rx.el.label("To", html_for="until", font_size="var(--font-size-2)"),
-                rx.input(
-                    name="until",
-                    id="until",
-                    type="date",
-                    default_value=State.until,
-                    data_testid="until",
-                ),
-                spacing="1",
-            ),
-            rx.vstack(
-                rx.el.label("Agent", html_for="agent", font_size="var(--font-size-2)"),
+            labelled("From", day_input("since", State.since), "since"),
+            labelled("To", day_input("until", State.until), "until"),
+            labelled(
+                "Agent",
                 rx.el.select(
                     rx.el.option("All agents", value=ALL_AGENTS),
                     rx.foreach(State.agent_options, lambda a: rx.el.option(a[1], value=a[0])),
                     name="agent",
                     id="agent",
                     default_value=State.agent,
-                    style=NATIVE_SELECT_STYLE,
+                    style={**NATIVE_SELECT_STYLE, "min_width": "10rem"},
                     data_testid="agent",
                 ),
-                spacing="1",
-                min_width="10rem",
+                "agent",
             ),
             rx.button("Show", disabled=State.busy, size="3", data_testid="dashboard-apply"),
             direction=rx.breakpoints(initial="column", sm="row"),

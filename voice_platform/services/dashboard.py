@@ -142,6 +142,18 @@ def period_of(
     return Period(zone=zone, first=first, last=last)
 
 
+def period_for(
+    session: Session,
+    principal: Principal,
+    tenant_id: uuid.UUID,
+    filters: DashboardFilters,
+    now: datetime | None,
+) -> Period:
+    """What every query starts with: the caller may read this business, and the days asked."""
+    authorize(principal, tenant_id)
+    return period_of(session, tenant_id, filters, now)
+
+
 def _checked(first: date, last: date) -> None:
     if first > last:
         raise InvalidInput("since: must not be after until", field="since")
@@ -202,8 +214,7 @@ def daily(
     now: datetime | None = None,
 ) -> Daily:
     """Every day of the period (quiet days as zeros), summed over the agents."""
-    authorize(principal, tenant_id)
-    p = period_of(session, tenant_id, filters, now)
+    p = period_for(session, principal, tenant_id, filters, now)
     stats = AgentDailyStats
     sums = [sa.func.sum(col(getattr(stats, name))) for name in (*OUTCOMES, "after_hours")]
     statement = (
@@ -320,8 +331,7 @@ def heatmap(
     now: datetime | None = None,
 ) -> Heatmap:
     """When calls come: calls per weekday and hour of the business's clock."""
-    authorize(principal, tenant_id)
-    p = period_of(session, tenant_id, filters, now)
+    p = period_for(session, principal, tenant_id, filters, now)
     local = sa.func.timezone(p.zone.key, col(Call.started_at))
     weekday = sa.extract("isodow", local).label("weekday")
     hour = sa.extract("hour", local).label("hour")
@@ -362,8 +372,7 @@ def durations(
     now: datetime | None = None,
 ) -> Durations:
     """How long calls last: calls per length band, and the median length."""
-    authorize(principal, tenant_id)
-    p = period_of(session, tenant_id, filters, now)
+    p = period_for(session, principal, tenant_id, filters, now)
     seconds = sa.func.coalesce(col(Call.duration_seconds), 0)
     band = sa.func.width_bucket(seconds, sa.literal(list(DURATION_EDGES))).label("band")
     where = counted(tenant_id, filters, p)
@@ -400,8 +409,7 @@ def topics(
     now: datetime | None = None,
 ) -> Topics:
     """What callers asked about most (the knowledge-base categories the answers drew on)."""
-    authorize(principal, tenant_id)
-    p = period_of(session, tenant_id, filters, now)
+    p = period_for(session, principal, tenant_id, filters, now)
     topic = sa.func.jsonb_array_elements_text(col(Call.topics)).table_valued("value").alias("t")
     name = topic.c.value
     rows = session.execute(
@@ -454,8 +462,7 @@ def roi(
     the staff minutes the agent spent alone on the phone, the platform's cost for every minute,
     and the value: booked calls at the owner's value plus staff time at the owner's hourly cost.
     """
-    authorize(principal, tenant_id)
-    p = period_of(session, tenant_id, filters, now)
+    p = period_for(session, principal, tenant_id, filters, now)
     tenant = session.get(Tenant, tenant_id)
     assert tenant is not None  # period_of has found it
     seconds = sa.func.coalesce(col(Call.duration_seconds), 0)
