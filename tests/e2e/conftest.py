@@ -51,6 +51,9 @@ def start_app(data_dir: Path, log: Path) -> RunningApp:
     env.update(DATA_DIR=str(data_dir), PORT=str(port), HOST="127.0.0.1")
     # The corpus sites the creation tests read are served on loopback.
     env.update(CRAWL_ALLOW_PRIVATE_NETWORKS="true")
+    # The tests start from an empty demo business (its made-up call history and demo agent are
+    # tested in tests/integration/test_demo_calls.py; the dashboard test seeds its own).
+    env.update(SEED_DEMO_CALLS="0")
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "voice_platform.cli", "up"],
