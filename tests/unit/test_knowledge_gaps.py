@@ -80,6 +80,30 @@ def test_paraphrases_group_together_and_different_questions_apart(
     assert len(whitening.calls) == 3
 
 
+def test_one_wording_does_not_bridge_two_subjects(embedder: LocalEmbedder) -> None:
+    """ "Do you do braces for adults?" is nearer "Do you do dental implants?" (0.64) than the
+    bar, but each subject's own paraphrases are nearer still: they meet first, and the two
+    subjects stay apart whichever is asked most."""
+    groups = group_questions(
+        asked(
+            *["Do you do braces for adults?"] * 5,
+            *["Do you do dental implants?"] * 4,
+            *["Do you offer implants?"] * 3,
+            *["Can adults get Invisalign with you?"] * 2,
+            "Can you put in an implant to replace a missing tooth?",
+        ),
+        embedder,
+    )
+    assert grouped(groups) == [
+        {
+            "Do you do dental implants?",
+            "Do you offer implants?",
+            "Can you put in an implant to replace a missing tooth?",
+        },
+        {"Do you do braces for adults?", "Can adults get Invisalign with you?"},
+    ]
+
+
 def test_the_most_asked_come_first_and_calls_are_counted_once(embedder: LocalEmbedder) -> None:
     call = uuid.uuid4()
     questions = [

@@ -28,6 +28,8 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import pdist
 from sqlmodel import Session, col, func, select
 
 from voice_platform.conversation.dialogue import AgentTurn, Dialogue
@@ -178,6 +180,19 @@ def _still_open(asked: list[Asked], like: list[Settled]) -> list[Asked]:
     return [a for a in asked if answered is None or a.asked_at > answered]
 
 
+def _by_meaning(keys: list[str], vectors: np.ndarray, threshold: float) -> list[list[str]]:
+    """Average-link agglomerative clustering: the closest groups merge first, and two groups
+    merge only while their members' mean similarity is at least `threshold`. (A single greedy
+    pass would let one wording bridge two subjects: "braces for adults" pulling "dental
+    implants" in before "implants" had met its own paraphrases.)"""
+    distances = np.clip(pdist(vectors.astype(np.float64), metric="cosine"), 0.0, 2.0)
+    labels = fcluster(linkage(distances, method="average"), t=1 - threshold, criterion="distance")
+    clusters: dict[int, list[str]] = {}
+    for key, label in zip(keys, labels, strict=True):
+        clusters.setdefault(int(label), []).append(key)
+    return list(clusters.values())
+
+
 def group_questions(
     asked: Sequence[Asked],
     embedder: Embedder | None,
@@ -219,20 +234,10 @@ def group_questions(
         for key in kept:
             by_words.setdefault(words_key(key), []).append(key)
         clusters = list(by_words.values())
-    else:
-        sums: list[np.ndarray] = []
-        for key in kept:
-            vector = mine[rows[key]]
-            if clusters:
-                # average link: the mean similarity to each group's members
-                means = (np.stack(sums) @ vector) / np.array([len(c) for c in clusters])
-                best = int(np.argmax(means))
-                if means[best] >= threshold:
-                    clusters[best].append(key)
-                    sums[best] = sums[best] + vector
-                    continue
-            clusters.append([key])
-            sums.append(vector.copy())
+    elif len(kept) == 1:
+        clusters = [list(kept)]
+    elif kept:
+        clusters = _by_meaning(list(kept), np.stack([mine[rows[key]] for key in kept]), threshold)
     groups = []
     for cluster in clusters:
         every = sorted(
