@@ -24,7 +24,7 @@ from voice_platform.conversation.dialogue import (
 from voice_platform.services import agents, calls
 from voice_platform.services.errors import NotFound, ServiceError
 from voice_platform.services.principal import Principal
-from voice_platform.state.agent_scope import run_for_agent
+from voice_platform.state.agent_scope import query_value, route_agent_id, run_for_agent
 from voice_platform.state.auth import form_errors, in_thread
 
 ACTIONS = {
@@ -116,12 +116,12 @@ class ConsoleState(rx.State):
             return None
         if dialogue is None:
             return None
-        self.agent_id = str(self.router.page.params.get("agent_id", ""))
+        self.agent_id = route_agent_id(self)
         self.turns = [line("agent", dialogue.opening())]
         self.memory = dialogue.memory()
         self.loaded = True
         # ?ask=… (the unanswered-questions page's link): the caller's first words, said at once.
-        ask = str(self.router.page.params.get("ask", "")).strip()
+        ask = query_value(self, "ask").strip()
         if not ask:
             return None
         return ConsoleState.say({"question": ask[:300]})  # type: ignore[operator]

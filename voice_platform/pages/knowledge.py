@@ -22,7 +22,7 @@ from voice_platform.services import agents, knowledge
 from voice_platform.services.errors import Conflict, NotFound, ServiceError
 from voice_platform.services.principal import Principal
 from voice_platform.services.tenants import time_zones
-from voice_platform.state.agent_scope import run_for_agent
+from voice_platform.state.agent_scope import route_agent_id, run_for_agent
 from voice_platform.state.auth import AuthState, format_time
 from voice_platform.state.knowledge_form import (
     BOOKING_METHODS,
@@ -204,7 +204,7 @@ class KnowledgeState(rx.State):
         found = await self._run(read)
         if found is not None:
             self.agent_name, snapshot = found
-            self.agent_id = str(self.router.page.params.get("agent_id", ""))
+            self.agent_id = route_agent_id(self)
             await self._show(snapshot)
             self.loaded = True
             yield rx.call_script(UNSAVED_GUARD)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from typing import TypeVar
@@ -23,6 +24,20 @@ def agent_id_of(text: str) -> uuid.UUID | None:
         return None
 
 
+AGENT_PATH = re.compile(r"^/agents/([^/?#]+)")
+
+
+def route_agent_id(state: rx.State) -> str:
+    """The `[agent_id]` of the page's URL (/agents/{id}/…), as written; "" when there is none."""
+    found = AGENT_PATH.match(state.router.url.path)
+    return found.group(1) if found else ""
+
+
+def query_value(state: rx.State, name: str) -> str:
+    """One value of the page's query string; "" when it is absent."""
+    return str(state.router.url.query_parameters.get(name, ""))
+
+
 async def agent_scope(state: rx.State) -> tuple[Principal, uuid.UUID, uuid.UUID] | None:
     """The caller, their tenant and the agent of the page's URL. When there is none, sets the
     page's `no_tenant` or `missing` flag and returns None; otherwise sets `can_edit`."""
@@ -32,7 +47,7 @@ async def agent_scope(state: rx.State) -> tuple[Principal, uuid.UUID, uuid.UUID]
     state.no_tenant = principal.tenant_id is None
     if principal.tenant_id is None:
         return None
-    agent_id = agent_id_of(str(state.router.page.params.get("agent_id", "")))
+    agent_id = agent_id_of(route_agent_id(state))
     if agent_id is None:
         state.missing = True
         return None
