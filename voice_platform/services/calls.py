@@ -10,9 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,30 +42,20 @@ from voice_platform.models.call import FINAL_STATUSES
 from voice_platform.providers.llm import get_embedder
 from voice_platform.providers.llm.base import Usage
 from voice_platform.services.credentials import Provider, secret_for
+from voice_platform.services.lru import Recent
 
 DIAL_FAILED = {"no-answer", "busy", "failed", "canceled"}
 INDEXES = 64
-_indexes: OrderedDict[tuple[uuid.UUID, int], Retriever] = OrderedDict()
+_indexes: Recent[tuple[uuid.UUID, int], Retriever] = Recent(INDEXES)
 # Parsed knowledge bases by agent and version: validating a whole document is most of what
 # answering Twilio's webhook would cost.
-_documents: OrderedDict[tuple[uuid.UUID, int], KnowledgeBase] = OrderedDict()
-_cache_lock = threading.Lock()
+_documents: Recent[tuple[uuid.UUID, int], KnowledgeBase] = Recent(INDEXES)
 
 
 def retriever_for(agent_id: uuid.UUID, version: int, kb: KnowledgeBase) -> Retriever:
     """One index per knowledge-base version, kept for the next calls and turns: embedding the
     chunks is the slow part of starting a call."""
-    key = (agent_id, version)
-    with _cache_lock:
-        found = _indexes.get(key)
-    if found is None:
-        found = Retriever(kb, get_embedder())
-    with _cache_lock:
-        _indexes[key] = found
-        _indexes.move_to_end(key)
-        while len(_indexes) > INDEXES:
-            _indexes.popitem(last=False)
-    return found
+    return _indexes.get((agent_id, version), lambda: Retriever(kb, get_embedder()))
 
 
 # --- signatures -------------------------------------------------------------------------------
@@ -178,18 +166,12 @@ def _knowledge(session: Session, agent_id: uuid.UUID) -> tuple[KnowledgeBase, in
     ).first()
     if version is None:
         return KnowledgeBase(), 0
-    key = (agent_id, version)
-    with _cache_lock:
-        found = _documents.get(key)
-    if found is None:
+
+    def parse() -> KnowledgeBase:
         record = session.get(KnowledgeRecord, agent_id)
-        found = KnowledgeBase.model_validate(record.document if record else {})
-    with _cache_lock:
-        _documents[key] = found
-        _documents.move_to_end(key)
-        while len(_documents) > INDEXES:
-            _documents.popitem(last=False)
-    return found, version
+        return KnowledgeBase.model_validate(record.document if record else {})
+
+    return _documents.get((agent_id, version), parse), version
 
 
 def route(number: PhoneNumber, form: Mapping[str, str]) -> Route:

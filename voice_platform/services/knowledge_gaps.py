@@ -19,9 +19,8 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-import threading
 import uuid
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,6 +53,7 @@ from voice_platform.services.agents import get_agent
 from voice_platform.services.call_log import CallFilters
 from voice_platform.services.crawled_pages import pages_of
 from voice_platform.services.errors import InvalidInput, NotFound
+from voice_platform.services.lru import Recent
 from voice_platform.services.principal import Principal, authorize
 
 # Two questions ask the same thing when their embeddings (all-MiniLM-L6-v2) are at least this
@@ -508,8 +508,7 @@ def index_sources(sources: list[Source], embedder: Embedder | None) -> Indexed:
     return Indexed(sources, terms, vectors[: len(sources)], asks, dict(holding))
 
 
-_page_cache: OrderedDict[tuple[Any, ...], Indexed] = OrderedDict()
-_cache_lock = threading.Lock()
+_page_cache: Recent[tuple[Any, ...], Indexed] = Recent(CACHED_AGENTS)
 
 
 def page_sources(
@@ -523,17 +522,12 @@ def page_sources(
         len(pages),
         max((p.fetched_at for p in pages), default=None),
     )
-    with _cache_lock:
-        found = _page_cache.get(key)
-    if found is None:
+
+    def index() -> Indexed:
         sources = [s for page in pages for s in passages_of(page.url, page.title, page.text)]
-        found = index_sources(sources, embedder)
-    with _cache_lock:
-        _page_cache[key] = found
-        _page_cache.move_to_end(key)
-        while len(_page_cache) > CACHED_AGENTS:
-            _page_cache.popitem(last=False)
-    return found
+        return index_sources(sources, embedder)
+
+    return _page_cache.get(key, index)
 
 
 def best_source(
