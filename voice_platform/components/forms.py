@@ -229,3 +229,41 @@ def form_cell(child: rx.Component, *, grow: str = "1", min_width: str = "8rem") 
         flex=rx.breakpoints(initial="none", sm=grow),
         min_width=rx.breakpoints(initial="0", sm=min_width),
     )
+
+
+def pager(
+    range_label: Any,
+    *,
+    previous: Any,
+    next_: Any,
+    has_previous: Any,
+    has_next: Any,
+    labels: tuple[str, str] = ("Previous", "Next"),
+    testid: str = "pager",
+) -> rx.Component:
+    """Which rows are shown, and buttons to the pages before and after."""
+    return rx.flex(
+        muted(range_label, data_testid=f"{testid}-range"),
+        rx.hstack(
+            rx.button(
+                labels[0],
+                on_click=previous,
+                disabled=~has_previous,
+                variant="soft",
+                data_testid=f"{testid}-previous",
+            ),
+            rx.button(
+                labels[1],
+                on_click=next_,
+                disabled=~has_next,
+                variant="soft",
+                data_testid=f"{testid}-next",
+            ),
+            spacing="2",
+        ),
+        justify="between",
+        align="center",
+        spacing="3",
+        wrap="wrap",
+        width="100%",
+    )

@@ -19,6 +19,7 @@ from voice_platform.components.forms import (
     muted,
     native_select,
     not_allowed,
+    pager,
     text_input,
 )
 from voice_platform.components.layout import template
@@ -312,30 +313,14 @@ def log_content() -> rx.Component:
         filters_form(),
         form_error(AuditState.errors.get("", "")),
         rx.foreach(AuditState.rows, entry_card),
-        rx.flex(
-            muted(AuditState.range_label, data_testid="audit-range"),
-            rx.hstack(
-                rx.button(
-                    "Newer",
-                    on_click=AuditState.previous_page,
-                    disabled=~AuditState.has_previous,
-                    variant="soft",
-                    data_testid="audit-previous",
-                ),
-                rx.button(
-                    "Older",
-                    on_click=AuditState.next_page,
-                    disabled=~AuditState.has_next,
-                    variant="soft",
-                    data_testid="audit-next",
-                ),
-                spacing="2",
-            ),
-            justify="between",
-            align="center",
-            spacing="3",
-            wrap="wrap",
-            width="100%",
+        pager(
+            AuditState.range_label,
+            previous=AuditState.previous_page,
+            next_=AuditState.next_page,
+            has_previous=AuditState.has_previous,
+            has_next=AuditState.has_next,
+            labels=("Newer", "Older"),
+            testid="audit",
         ),
         spacing="4",
         width="100%",

@@ -18,6 +18,7 @@ from voice_platform.components.forms import (
     item_card,
     muted,
     not_allowed,
+    pager,
     submit_button,
     text_input,
 )
@@ -309,28 +310,13 @@ def console() -> rx.Component:
         ),
         rx.cond(StaffState.target_id == "", form_error(StaffState.errors.get("", ""))),
         rx.foreach(StaffState.rows, tenant_card),
-        rx.flex(
-            muted(StaffState.range_label),
-            rx.hstack(
-                rx.button(
-                    "Previous",
-                    on_click=StaffState.previous_page,
-                    disabled=~StaffState.has_previous,
-                    variant="soft",
-                ),
-                rx.button(
-                    "Next",
-                    on_click=StaffState.next_page,
-                    disabled=~StaffState.has_next,
-                    variant="soft",
-                ),
-                spacing="2",
-            ),
-            justify="between",
-            align="center",
-            spacing="3",
-            wrap="wrap",
-            width="100%",
+        pager(
+            StaffState.range_label,
+            previous=StaffState.previous_page,
+            next_=StaffState.next_page,
+            has_previous=StaffState.has_previous,
+            has_next=StaffState.has_next,
+            testid="staff",
         ),
         rx.hstack(
             rx.link("Email outbox", href="/staff/outbox"),
