@@ -8,6 +8,7 @@ import asyncio
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 from playwright.sync_api import Page, expect
@@ -59,6 +60,13 @@ def test_a_call_to_the_running_platform(running_app: RunningApp, phone: Page) ->
     phone.get_by_test_id("calls-search-button").click()
     expect(phone.get_by_test_id("call-row")).to_have_count(1)
     expect(phone.get_by_test_id("call-row")).to_contain_text("message")
+    with phone.expect_download() as download:
+        phone.get_by_test_id("calls-csv").click()
+    assert download.value.suggested_filename.startswith("calls-")
+    rows = Path(download.value.path()).read_text().splitlines()
+    assert rows[0].startswith("id,started_at,agent,from,to,status,outcome")
+    assert len(rows) == 2
+    assert ",message," in rows[1]
     phone.get_by_test_id("call-open").click()
     detail = phone.get_by_test_id("call-detail")
     expect(detail).to_contain_text("Message from " + CALLER_NAME)
