@@ -16,11 +16,30 @@ from typer.testing import CliRunner
 from tests.conftest import Servers
 from voice_platform.cli import app
 from voice_platform.config import get_settings
+from voice_platform.conversation.engine import answer as rules_answer
+from voice_platform.conversation.retrieval import Retriever
 from voice_platform.db import platform_session, tenant_session
-from voice_platform.models import Agent, AgentStatus, Call, CallMessage, CallTurn, Role, Tenant
+from voice_platform.knowledge.schemas import KnowledgeBase
+from voice_platform.models import (
+    Agent,
+    AgentStatus,
+    Call,
+    CallMessage,
+    CallTurn,
+    KnowledgeChunk,
+    KnowledgeRecord,
+    Role,
+    Tenant,
+)
 from voice_platform.models.analytics import AgentDailyStats
+from voice_platform.providers.llm import get_embedder
 from voice_platform.runtime import supervisor
-from voice_platform.services.demo_calls import DEMO_AGENT_NAME, DEMO_CHANNEL, seed_calls
+from voice_platform.services.demo_calls import (
+    DEMO_AGENT_NAME,
+    DEMO_CHANNEL,
+    UNKNOWN_QUESTIONS,
+    seed_calls,
+)
 from voice_platform.services.seed import seed_demo
 
 runner = CliRunner()
@@ -199,3 +218,23 @@ def test_no_demo_calls_when_asked_for_none(db: Servers) -> None:
     logins = supervisor.seed(settings, db.database_url)
     assert logins is not None
     assert demo_calls(logins.tenant_id) == []
+
+
+def test_the_demo_agent_knows_what_its_calls_answered(demo: uuid.UUID) -> None:
+    """Its knowledge holds the answers the made-up calls give (the console answers them too),
+    and not what the calls left unanswered."""
+    with tenant_session(demo) as s:
+        seed_calls(s, tenant_id=demo, count=10)
+        agent = s.exec(select(Agent).where(Agent.name == DEMO_AGENT_NAME)).one()
+        record = s.get(KnowledgeRecord, agent.id)
+        assert record is not None
+        kb = KnowledgeBase.model_validate(record.document)
+        chunks = s.exec(select(KnowledgeChunk).where(KnowledgeChunk.agent_id == agent.id)).all()
+    assert chunks, "the knowledge page's search has the demo knowledge"
+    retriever = Retriever(kb, get_embedder())
+    located = rules_answer("Where are you located?", kb, retriever)
+    assert located.action == "answer"
+    assert "120 Main Street" in located.text
+    assert rules_answer("Is there parking nearby?", kb, retriever).action == "answer"
+    for question in UNKNOWN_QUESTIONS["en-US"]:
+        assert rules_answer(question, kb, retriever).action == "unknown", question

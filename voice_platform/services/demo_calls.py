@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, SQLModel, col, select
 
-from voice_platform.knowledge.schemas import Interval, KnowledgeBase, Weekly
+from voice_platform.knowledge.schemas import Fact, Interval, KnowledgeBase, Weekly
 from voice_platform.models import (
     Agent,
     AgentCreate,
@@ -33,7 +33,8 @@ from voice_platform.models import (
     Role,
     Tenant,
 )
-from voice_platform.services import agents, analysis, rollups
+from voice_platform.providers.llm import get_embedder
+from voice_platform.services import agents, analysis, knowledge, rollups
 from voice_platform.services.call_log import zone_of
 from voice_platform.services.errors import NotFound
 from voice_platform.services.principal import Principal
@@ -82,7 +83,7 @@ QUESTIONS = {
         ("Can I pay with a credit card?", "Yes, we take all major credit cards.", "payments"),
         (
             "What's your cancellation policy?",
-            "Please let us know 24 hours ahead to cancel or reschedule.",
+            "Our cancellation policy: please let us know 24 hours ahead to cancel or reschedule.",
             "policies",
         ),
         (
@@ -92,13 +93,14 @@ QUESTIONS = {
         ),
         (
             "Is this an emergency line?",
-            "For an emergency after hours, please call 911 or the on-call number on our website.",
+            "This isn't an emergency line: for a dental emergency after hours, call the on-call "
+            "number on our website, or 911.",
             "emergencies",
         ),
         ("Who's the doctor there?", "Our team is led by Dr. Lee, with two hygienists.", "team"),
         (
             "Do you have any specials right now?",
-            "This month new patients get a free whitening consultation.",
+            "Specials right now: new patients get a free whitening consultation this month.",
             "promotions",
         ),
         (
@@ -108,7 +110,7 @@ QUESTIONS = {
         ),
         (
             "Do you have wheelchair access?",
-            "Yes, the building has a ramp and an elevator.",
+            "Yes, we have wheelchair access: the building has a ramp and an elevator.",
             "amenities",
         ),
     ),
@@ -230,6 +232,19 @@ def demo_hours(zone: str) -> KnowledgeBase:
     return kb
 
 
+def demo_knowledge(name: str, zone: str) -> KnowledgeBase:
+    """The demo agent's knowledge: its hours, and every answer the demo calls give, each under
+    the category it is about (so the console answers what the history says it answered, and
+    the questions it declines stay unanswered)."""
+    kb = demo_hours(zone)
+    kb.business_name = name
+    kb.categories.profile.name = name
+    for _, answer, category in QUESTIONS["en-US"]:
+        if category != "hours":  # the weekly hours above say it, day by day
+            getattr(kb.categories, category).facts.append(Fact(text=answer))
+    return kb
+
+
 def _agents_for(session: Session, tenant: Tenant) -> tuple[list[Agent], bool]:
     """The tenant's active agents (else any), or one new active demo agent."""
     found = list(
@@ -257,10 +272,11 @@ def _agents_for(session: Session, tenant: Tenant) -> tuple[list[Agent], bool]:
     session.add(agent)
     record = session.get(KnowledgeRecord, agent.id)
     if record is not None:
-        kb = demo_hours(zone_of(tenant.time_zone).key)
-        kb.business_name = tenant.name
+        kb = demo_knowledge(tenant.name, zone_of(tenant.time_zone).key)
         record.document = kb.model_dump(mode="json")
         session.add(record)
+        # The knowledge page's search reads the chunks, as for any agent.
+        knowledge.reindex(session, get_embedder(), agent=agent, kb=kb)
     session.flush()
     return [agent], True
 
