@@ -17,12 +17,8 @@ from benchmarks.crawl import SHARED, SITES
 from voice_platform.crawl.crawler import CrawlResult, Page
 from voice_platform.providers.llm import get_embedder
 from voice_platform.services.crawled_pages import texts_of
-from voice_platform.services.knowledge_gaps import (
-    DRAFT_SCORE,
-    best_source,
-    index_sources,
-    passages_of,
-)
+from voice_platform.services.knowledge_gaps import DRAFT_SCORE
+from voice_platform.services.page_passages import best_source, index_sources, passages_of
 
 
 def main() -> int:

@@ -19,13 +19,15 @@ from voice_platform.services.knowledge_gaps import (
     Asked,
     QuestionGroup,
     Settled,
+    group_questions,
+    key_of,
+    tidy,
+)
+from voice_platform.services.page_passages import (
     Source,
     best_source,
-    group_questions,
     index_sources,
-    key_of,
     passages_of,
-    tidy,
 )
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
