@@ -147,7 +147,8 @@ def volume(
 @analytics.get(
     "/performance",
     response_model=call_log.Performance,
-    summary="Per agent: calls, minutes, average duration, outcome shares",
+    summary="Per agent: calls, minutes, average duration, outcome shares, sentiment, "
+    "satisfaction, after-hours calls, unanswered questions",
     description=READ + PERIOD,
 )
 def performance(
@@ -163,7 +164,8 @@ def performance(
 @analytics.get(
     "/{tenant_id}",
     response_model=call_log.Overview,
-    summary="Totals for a period: calls, minutes, outcomes, after-hours calls",
+    summary="Totals for a period: calls, minutes, outcomes, sentiment, satisfaction, "
+    "after-hours calls, unanswered questions",
     description=READ + " Another business's id answers 404." + PERIOD,
 )
 def overview(
