@@ -205,7 +205,7 @@ def worth_fields(read_only: Any) -> rx.Component:
             SettingsState.booked_call_value,
             read_only,
             hint="What a call that books an appointment or an order brings in, on average.",
-            placeholder="80",
+            placeholder="e.g. 80",
         ),
         amount_field(
             "receptionist_hourly_cost",
@@ -213,7 +213,7 @@ def worth_fields(read_only: Any) -> rx.Component:
             SettingsState.receptionist_hourly_cost,
             read_only,
             hint="Wages and overheads: the value of the staff time the agent saves.",
-            placeholder="22.50",
+            placeholder="e.g. 22.50",
         ),
         amount_field(
             "cost_per_minute",
