@@ -11,12 +11,13 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlalchemy import Table, func, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import Session, col, select
 
 from voice_platform.config import Settings, get_settings
 from voice_platform.conversation.dialogue import CallEnd, CallSetup, MessageTaken, opening_line
@@ -35,13 +36,14 @@ from voice_platform.models import (
     CallTurn,
     KnowledgeRecord,
     PhoneNumber,
+    ProviderCredential,
     Tenant,
 )
 from voice_platform.models.base import utcnow
 from voice_platform.models.call import FINAL_STATUSES
 from voice_platform.providers.llm import get_embedder
 from voice_platform.providers.llm.base import Usage
-from voice_platform.services.credentials import Provider, secret_for
+from voice_platform.services.credentials import Provider, decrypt
 from voice_platform.services.lru import Recent
 
 DIAL_FAILED = {"no-answer", "busy", "failed", "canceled"}
@@ -68,16 +70,37 @@ def sandbox_auth_token(settings: Settings | None = None) -> str:
     return hmac.new(key, b"sandbox twilio webhooks", hashlib.sha256).hexdigest()
 
 
+# Auth tokens by their encrypted credentials: decrypting the business's Twilio credentials is
+# the same work for every webhook of its numbers. Keyed by the ciphertext, so new credentials
+# are read at once; nothing is kept for a number without its own account.
+_auth_tokens: Recent[str, str] = Recent(256)
+
+
 def signing_token(session: Session, number: PhoneNumber | None) -> str:
     """The secret Twilio signs this number's webhooks with: the business's own account's
     token, else the platform's, else (a sandbox number, or no Twilio at all) the sandbox's."""
+    secret = None
+    if number is not None and number.provider != "sandbox":
+        secret = session.exec(
+            _CREDENTIAL.where(ProviderCredential.tenant_id == number.tenant_id)
+        ).first()
+    return _signing_token(number, secret)
+
+
+_CREDENTIAL = select(ProviderCredential.secret).where(
+    ProviderCredential.provider == Provider.TWILIO.value
+)
+
+
+def _signing_token(number: PhoneNumber | None, secret: str | None) -> str:
+    """signing_token, given the number's account's encrypted credentials (None: none)."""
     settings = get_settings()
     if number is not None and number.provider == "sandbox":
         return sandbox_auth_token(settings)
-    if number is not None:
-        own = secret_for(session, number.tenant_id, Provider.TWILIO)
+    if secret:
+        own = _auth_tokens.get(secret, lambda: decrypt(secret).get("auth_token", ""))
         if own:
-            return own["auth_token"]
+            return own
     platform = settings.twilio_auth_token.get_secret_value()
     return platform or sandbox_auth_token(settings)
 
@@ -109,6 +132,11 @@ class Decline:
     """Nobody here takes this call: say so politely and hang up."""
 
     message: str
+
+
+@dataclass(frozen=True)
+class Unsigned:
+    """The request is not signed with the token of the account that owns the number."""
 
 
 Route = Connect | Forward | Decline
@@ -164,6 +192,13 @@ def _knowledge(session: Session, agent_id: uuid.UUID) -> tuple[KnowledgeBase, in
     version = session.exec(
         select(KnowledgeRecord.version).where(KnowledgeRecord.agent_id == agent_id)
     ).first()
+    return _knowledge_at(session, agent_id, version)
+
+
+def _knowledge_at(
+    session: Session, agent_id: uuid.UUID, version: int | None
+) -> tuple[KnowledgeBase, int]:
+    """The agent's knowledge base at `version` (None: it has none), parsed once a version."""
     if version is None:
         return KnowledgeBase(), 0
 
@@ -174,53 +209,121 @@ def _knowledge(session: Session, agent_id: uuid.UUID) -> tuple[KnowledgeBase, in
     return _documents.get((agent_id, version), parse), version
 
 
+# The tenant of each number dialled lately. An incoming call is then one transaction in that
+# tenant (the number, its agent, knowledge version and account read in one query, the call
+# written in one statement) instead of a lookup across tenants and a second transaction. It
+# is only a hint: the number is read again under the tenant's row-level security, and a number
+# that has moved or gone is looked up across tenants again.
+_number_tenants: dict[str, uuid.UUID] = {}
+NUMBER_TENANTS = 4096
+
+# The number dialled, its agent, the agent's knowledge version and the account's encrypted
+# Twilio credentials: one round trip. All of them belong to the number's tenant.
+_NUMBER_SETUP = (
+    select(PhoneNumber, Agent, KnowledgeRecord.version, ProviderCredential.secret)
+    .outerjoin(Agent, col(Agent.id) == col(PhoneNumber.agent_id))
+    .outerjoin(KnowledgeRecord, col(KnowledgeRecord.agent_id) == col(Agent.id))
+    .outerjoin(
+        ProviderCredential,
+        (col(ProviderCredential.tenant_id) == col(PhoneNumber.tenant_id))
+        & (col(ProviderCredential.provider) == Provider.TWILIO.value),
+    )
+)
+
+
+CALLS: Table = Call.metadata.tables["calls"]
+
+
+def incoming(to: str, form: Mapping[str, str], signed: Callable[[str], bool]) -> Route | Unsigned:
+    """Twilio's incoming-call webhook: `signed(token)` checks the request against the token
+    of the number's account before anything is recorded. An unknown number is not in
+    service; else the call is recorded and routed (see `route`)."""
+    tenant_id = _number_tenants.get(to)
+    if tenant_id is not None:
+        with tenant_session(tenant_id) as session:
+            found = session.exec(_NUMBER_SETUP.where(PhoneNumber.number == to)).first()
+            if found is not None:
+                number, agent, version, secret = found
+                if not signed(_signing_token(number, secret)):
+                    return Unsigned()
+                return _route(session, number, agent, version, form)
+        _number_tenants.pop(to, None)
+    dialled, token = number_row(to)
+    if not signed(token):
+        return Unsigned()
+    if dialled is None:
+        return Decline(NOT_IN_SERVICE)
+    if len(_number_tenants) >= NUMBER_TENANTS:
+        _number_tenants.clear()  # a bound, not an LRU: a miss only costs the slower path
+    _number_tenants[to] = dialled.tenant_id
+    return route(dialled, form)
+
+
 def route(number: PhoneNumber, form: Mapping[str, str]) -> Route:
     """Record the incoming call and say where it goes."""
     with tenant_session(number.tenant_id) as session:
         agent = session.get(Agent, number.agent_id) if number.agent_id else None
-        if agent is None and number.forward_to:
-            return Forward(number.forward_to)
-        answering = agent is not None and agent.status == AgentStatus.ACTIVE
-        token, digest = _token()
-        call = _call_for(session, number, agent, form, digest if answering else None)
-        if agent is None or not answering:
-            call.outcome = CallOutcome.UNROUTED.value
-            session.add(call)
-            tenant = session.get(Tenant, number.tenant_id)
-            return Decline(UNAVAILABLE.format(business=tenant.name if tenant else "us"))
-        kb, _ = _knowledge(session, agent.id)
-        languages = tuple(bcp47(code, agent.languages) for code in (agent.languages or ["en"]))
-        greeting = opening_line(agent.greeting, agent.name, kb, take_messages=True, now=None)
-        return Connect(call.id, token, greeting, voice_of(agent), languages[0], languages)
+        version = None
+        if agent is not None:
+            version = session.exec(
+                select(KnowledgeRecord.version).where(KnowledgeRecord.agent_id == agent.id)
+            ).first()
+        return _route(session, number, agent, version, form)
 
 
-def _call_for(
+def _route(
+    session: Session,
+    number: PhoneNumber,
+    agent: Agent | None,
+    version: int | None,
+    form: Mapping[str, str],
+) -> Route:
+    if agent is None and number.forward_to:
+        return Forward(number.forward_to)
+    if agent is None or agent.status != AgentStatus.ACTIVE:
+        _record_call(session, number, agent, form, None, CallOutcome.UNROUTED.value)
+        tenant = session.get(Tenant, number.tenant_id)
+        return Decline(UNAVAILABLE.format(business=tenant.name if tenant else "us"))
+    token, digest = _token()
+    call_id = _record_call(session, number, agent, form, digest, None)
+    kb, _ = _knowledge_at(session, agent.id, version)
+    languages = tuple(bcp47(code, agent.languages) for code in (agent.languages or ["en"]))
+    greeting = opening_line(agent.greeting, agent.name, kb, take_messages=True, now=None)
+    return Connect(call_id, token, greeting, voice_of(agent), languages[0], languages)
+
+
+def _record_call(
     session: Session,
     number: PhoneNumber,
     agent: Agent | None,
     form: Mapping[str, str],
     token_digest: str | None,
-) -> Call:
-    """The call's record; Twilio may ask twice about one call, which stays one record (and
-    gets a new relay token)."""
-    sid = form.get("CallSid", "")
-    existing = session.exec(select(Call).where(Call.call_sid == sid)).first()
-    if existing is not None:
-        existing.relay_token_hash = token_digest
-        session.add(existing)
-        return existing
-    call = Call(
+    outcome: str | None,
+) -> uuid.UUID:
+    """The call's record, written in one statement (no ORM object to flush and load back);
+    Twilio may ask twice about one call, which stays one record (and gets a new relay token,
+    and the outcome `outcome` when there is one)."""
+    calls = CALLS
+    statement = insert(calls).values(
+        id=uuid.uuid4(),
         tenant_id=number.tenant_id,
         agent_id=agent.id if agent else None,
-        call_sid=sid,
+        call_sid=form.get("CallSid", ""),
         from_number=form.get("From", "")[:40],
         to_number=number.number,
         status=(form.get("CallStatus") or "ringing")[:20],
         relay_token_hash=token_digest,
+        outcome=outcome,
     )
-    session.add(call)
-    session.flush()
-    return call
+    statement = statement.on_conflict_do_update(
+        index_elements=[calls.c.call_sid],
+        set_={
+            "relay_token_hash": statement.excluded.relay_token_hash,
+            "outcome": func.coalesce(statement.excluded.outcome, calls.c.outcome),
+        },
+    )
+    call_id: uuid.UUID = session.execute(statement.returning(calls.c.id)).scalar_one()
+    return call_id
 
 
 def reconnect(call_id: uuid.UUID, tenant_id: uuid.UUID) -> tuple[str, Agent] | None:

@@ -101,15 +101,17 @@ def relay_twiml(
     responses={200: {"content": {XML: {}}}, 403: {"description": "Not signed by Twilio"}},
 )
 async def incoming(request: Request) -> Response:
-    form = await request.form()
-    to = str(form.get("To", ""))
-    number, token = await asyncio.to_thread(calls.number_row, to)
-    signed = await signed_form(request, token)
-    if signed is None:
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    url, signature = public_url(request), request.headers.get("X-Twilio-Signature", "")
+
+    def signed(token: str) -> bool:
+        return verify_signature(token, url, form, signature)
+
+    # One thread hop and one transaction: the signature is checked there, with the token of
+    # the number's account, before the call is recorded (see calls.incoming).
+    route = await asyncio.to_thread(calls.incoming, form.get("To", ""), form, signed)
+    if isinstance(route, calls.Unsigned):
         return forbidden()
-    if number is None:
-        return say_and_hang_up(calls.NOT_IN_SERVICE)
-    route = await asyncio.to_thread(calls.route, number, signed)
     if isinstance(route, calls.Decline):
         return say_and_hang_up(route.message)
     if isinstance(route, calls.Forward):
