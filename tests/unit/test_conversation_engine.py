@@ -569,3 +569,40 @@ def test_a_link_or_an_invitation_to_read_on_is_not_said() -> None:
         if engine.sayable(p)
     ]
     assert sayable == ["Payment is due at the time of service."]
+
+
+def test_byob_is_bringing_your_own_bottle() -> None:
+    assert {stem("bring"), stem("own"), stem("bottle")} <= set(words_of("Is it BYOB?"))
+    kb = KnowledgeBase(
+        business_name="Test Pizza",
+        categories=Categories(
+            faqs=FAQs(faqs=[FAQ(question="Is it BYOB?", answer="No, we have a full bar.")])
+        ),
+    )
+    turn = answer("can we bring our own bottle of wine?", kb, Retriever(kb, WordsEmbedder()))
+    assert turn.action == "answer"
+    assert "full bar" in turn.text
+
+
+def test_a_sentence_with_no_subject_is_said_with_the_one_before() -> None:
+    kb = KnowledgeBase(
+        business_name="Test Salon",
+        categories=Categories(
+            policies=Policies(
+                policies=[
+                    Policy(
+                        title="Accessibility",
+                        text="Getting in: the rear entrance is step-free.; Quiet hours: "
+                        "Tuesdays from 10 AM to noon, we turn the music off. Great for "
+                        "autistic clients and anyone who wants some quiet.",
+                    )
+                ]
+            )
+        ),
+    )
+    retriever = Retriever(kb, WordsEmbedder())
+    turn = answer("anything for autistic clients who want quiet?", kb, retriever)
+    assert turn.action == "answer"
+    assert turn.text.startswith("Quiet hours: Tuesdays from 10 AM")
+    assert "autistic" in turn.text
+    assert "rear entrance" not in turn.text

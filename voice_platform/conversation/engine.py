@@ -369,6 +369,9 @@ TEASER = re.compile(r"^(Find out|Learn (about|how|what|why|when|where)|Discover|
 # A link's words left in the text ("Insurance & financing details."): a label, not a fact.
 LABEL = re.compile(r"^(?:[\w&'\u2019-]+ ){0,4}(?:details|info|information|options)\.?$", re.I)
 PRONOUN_START = re.compile(r"^(She|He|They|It|This|That|These|Those|Her|His|Their)\b")
+# A sentence with no subject ("Great for autistic clients, ...") says what the one before it
+# is good for: it leans on that sentence as a pronoun does.
+NO_SUBJECT = re.compile(r"^(Great|Perfect|Ideal|Good|Best|Suitable|Available|Open) (for|to)\b")
 # What kind of thing the question wants, and what a passage must hold to give it.
 ASKS_PRICE = re.compile(
     r"\bhow much\b|\bwhat (does|do|did|would|will|is|are|'s)\b.{0,40}\b(cost|charge|run)\b"
@@ -760,7 +763,7 @@ def say_passage(question: str, best: Passage, retriever: Searcher, budget: int) 
         keep |= set(answers)  # the answer to a question the site answers, whole
     else:
         keep |= {i for i, c in enumerate(own) if c > 0 and c >= ALSO_SAID * max(top, 1e-9)}
-    if best.number > 0 and PRONOUN_START.match(best.text):
+    if best.number > 0 and (PRONOUN_START.match(best.text) or NO_SUBJECT.match(best.text)):
         keep.add(best.number - 1)
     if len(best.text.split()) < 5 and best.number + 1 < len(passages):
         keep.add(best.number + 1)  # "Yes." says little on its own
@@ -778,10 +781,10 @@ def say_passage(question: str, best: Passage, retriever: Searcher, budget: int) 
     if heading:
         by_heading = set(words_of(heading)) - set(words_of(said))
         short = len(best.text.split()) < SHORT
-        # a sentence from the middle of what is said under a heading leans on the heading
+        # a sentence from the middle of what is said under a heading leans on the heading, and
+        # so does the item said from its start for it
         within = best.item and any(
-            p.heading == heading and p.number < best.number and p.number not in keep
-            for p in passages
+            p.heading == heading and p.number < best.number for p in passages
         )
         asked = any(match(t, by_heading) for t in asked_terms(question))
         if by_heading and (short or within or asked):

@@ -56,7 +56,8 @@ def parts_of(question: str) -> list[str]:
     return parts[:4] if len(parts) >= 2 else []
 
 
-# Ways of saying one thing in several words, in general English, read as the one word.
+# Ways of saying one thing in several words, in general English, read as the one word (or
+# an abbreviation as its words).
 PHRASES = [
     (re.compile(r"\b(?:payment|installment|instalment) plans?\b", re.I), "financing"),
     (
@@ -64,6 +65,8 @@ PHRASES = [
         "financing",
     ),
     (re.compile(r"\b(?:in|by) (?:monthly )?(?:installments|instalments)\b", re.I), "financing"),
+    # an abbreviation read as the words it stands for, as a caller says them
+    (re.compile(r"\bbyo[bw]\b", re.I), "bring your own bottle"),
 ]
 
 
