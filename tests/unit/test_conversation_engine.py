@@ -606,3 +606,31 @@ def test_a_sentence_with_no_subject_is_said_with_the_one_before() -> None:
     assert turn.text.startswith("Quiet hours: Tuesdays from 10 AM")
     assert "autistic" in turn.text
     assert "rear entrance" not in turn.text
+
+
+def test_the_rules_for_a_party_as_large_as_the_callers_are_said() -> None:
+    assert engine.meets_rule(10, "Parties of 10 or more need a credit card.")
+    assert engine.meets_rule(10, "For 7 or more, please call us.")
+    assert not engine.meets_rule(10, "For events over 50 guests, talk to our events manager.")
+    assert not engine.meets_rule(20, "If you arrive more than 15 minutes late, we reschedule.")
+    assert engine.headcount("a table for 10 people on Saturday?") == 10
+    kb = KnowledgeBase(
+        business_name="Test Pizza",
+        categories=Categories(
+            booking=Booking(
+                facts=[
+                    Fact(
+                        text="Reservation Policies: Online reservations are available for "
+                        "parties of up to 6. For 7 or more, please call us. Parties of 10 or "
+                        "more need a credit card to hold the reservation. We can split checks."
+                    )
+                ]
+            )
+        ),
+    )
+    retriever = Retriever(kb, WordsEmbedder())
+    turn = answer("can I book online reservations for 10 people?", kb, retriever)
+    assert turn.action == "answer"
+    assert "call us" in turn.text
+    assert "credit card" in turn.text
+    assert "split checks" not in turn.text

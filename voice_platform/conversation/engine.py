@@ -401,6 +401,39 @@ ASKS_WHICH = re.compile(
     r"(\w+) (?:of|do|does|did|is|are|would|will|should|can|for)\b"
 )
 
+# How many the caller is booking for ("for 10 people", "a party of 12"), and a rule of the
+# business for a number of them and more ("Parties of 10 or more", "over 50 guests"): a rule
+# the caller's number meets bears on the question whatever its words. A number of minutes,
+# miles or dollars ("more than 15 minutes late") is no such rule.
+HEADCOUNT = re.compile(
+    r"\b(\d+) (?:people|persons|guests|adults|diners|kids|children|of us)\b"
+    r"|\b(?:party|group|table) of (\d+)\b"
+)
+UNIT = (
+    r"(?! ?(?:%|percent|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|miles?|feet|ft"
+    r"|inch))"
+)
+AT_LEAST = re.compile(
+    rf"(?<!\$)\b(\d+) or more\b{UNIT}|(?<!\$)\b(\d+)\+{UNIT}|\b(?:more than|over) (\d+)\b{UNIT}"
+)
+
+
+def headcount(question: str) -> int | None:
+    found = HEADCOUNT.search(question.lower())
+    return int(found.group(1) or found.group(2)) if found else None
+
+
+def meets_rule(count: int, text: str) -> bool:
+    """The text holds a rule for at least a number of people that `count` meets."""
+    for rule in AT_LEAST.finditer(text):
+        if rule.group(1) or rule.group(2):
+            if count >= int(rule.group(1) or rule.group(2)):
+                return True
+        elif count > int(rule.group(3)):
+            return True
+    return False
+
+
 # Relevance of a passage: it must cover this share of the question's words (IDF-weighted) and
 # be this close in meaning, or be very close in meaning alone.
 MIN_COVERAGE = 0.35
@@ -763,6 +796,8 @@ def say_passage(question: str, best: Passage, retriever: Searcher, budget: int) 
         keep |= set(answers)  # the answer to a question the site answers, whole
     else:
         keep |= {i for i, c in enumerate(own) if c > 0 and c >= ALSO_SAID * max(top, 1e-9)}
+    if (count := headcount(question)) is not None:
+        keep |= {p.number for p in passages if meets_rule(count, p.text)}
     if best.number > 0 and (PRONOUN_START.match(best.text) or NO_SUBJECT.match(best.text)):
         keep.add(best.number - 1)
     if len(best.text.split()) < 5 and best.number + 1 < len(passages):
