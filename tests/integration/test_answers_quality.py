@@ -5,7 +5,7 @@ from the corpus's (tests/fixtures/heldout_questions), to check the engine is not
 The bar is answerable 0.85, unanswerable 0.90, handoff 1.00. The offline engine meets it on
 all four sites. Measured (offline KB, local embeddings): bright-smile-dental answerable 19/22,
 unanswerable 5/5, handoff 3/3; fade-and-fringe-salon 21/22, 5/5, 3/3; nonna-rosa-pizzeria
-21/22, 5/5, 3/3; rapid-rooter-plumbing 22/22, 5/5, 3/3. FLOORS asserts those figures, so that
+22/22, 5/5, 3/3; rapid-rooter-plumbing 22/22, 5/5, 3/3. FLOORS asserts those figures, so that
 a change that answers fewer is seen."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from voice_platform.cli import app
 FLOORS = {
     "bright-smile-dental": (19, 5, 3),
     "fade-and-fringe-salon": (21, 5, 3),
-    "nonna-rosa-pizzeria": (21, 5, 3),
+    "nonna-rosa-pizzeria": (22, 5, 3),
     "rapid-rooter-plumbing": (22, 5, 3),
 }
 # Held-out questions: (answerable, unanswerable) passed at least. Measured 9/10 6/6, 7/9 5/5,

@@ -634,3 +634,32 @@ def test_the_rules_for_a_party_as_large_as_the_callers_are_said() -> None:
     assert "call us" in turn.text
     assert "credit card" in turn.text
     assert "split checks" not in turn.text
+
+
+def test_an_automatic_tip_is_one_added_to_the_bill() -> None:
+    assert stem("add") in set(words_of("is there an automatic tip for big groups?"))
+    assert stem("automatic") in set(words_of("do you have automatic doors?"))
+    kb = KnowledgeBase(
+        business_name="Test Pizza",
+        categories=Categories(
+            policies=Policies(
+                policies=[
+                    Policy(
+                        title="Reservation Policies",
+                        text="Online reservations are available for parties of up to 6. An "
+                        "18% gratuity is added for parties of 8 or more.",
+                    )
+                ]
+            )
+        ),
+    )
+    turn = answer("is there an automatic gratuity for parties?", kb, Retriever(kb, WordsEmbedder()))
+    assert turn.action == "answer"
+    assert "18%" in turn.text
+
+
+def test_the_words_that_make_a_question_urgent_are_not_strange_to_it(
+    kb: KnowledgeBase, retriever: Retriever
+) -> None:
+    assert stem("kill") not in engine.unheld("my tooth is killing me", retriever)
+    assert stem("kill") in engine.unheld("do you kill nerves", retriever)

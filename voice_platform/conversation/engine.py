@@ -729,12 +729,15 @@ def scored(question: str, hits: list[PassageHit], retriever: Searcher) -> list[S
 
 def unheld(question: str, retriever: Searcher) -> list[str]:
     """The words of the question no fact holds, less its setting ("my daughter"), its light
-    verbs ("what happens") and the words that make it urgent."""
+    verbs ("what happens") and the words that make it urgent (each word of "killing me")."""
+    lowered = question.lower().replace("\u2019", "'")
+    urgent = {w for m in EMERGENCY_SAID.finditer(lowered) for w in words_of(m.group(0))}
     return [
         t
         for t in asked_terms(question)
         if t not in SETTING
         and t not in LIGHT
+        and t not in urgent
         and not EMERGENCY_SAID.search(t)
         and not known(t, retriever)
     ]

@@ -65,6 +65,14 @@ PHRASES = [
         "financing",
     ),
     (re.compile(r"\b(?:in|by) (?:monthly )?(?:installments|instalments)\b", re.I), "financing"),
+    # a tip or charge "automatic" on the bill is one added to it, as businesses say
+    (
+        re.compile(
+            r"\bautomatic(?:ally)?(?= (?:added )?(?:tips?|gratuit(?:y|ies)|service charges?)\b)",
+            re.I,
+        ),
+        "added",
+    ),
     # an abbreviation read as the words it stands for, as a caller says them
     (re.compile(r"\bbyo[bw]\b", re.I), "bring your own bottle"),
 ]
