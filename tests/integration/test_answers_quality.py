@@ -3,7 +3,7 @@ answered by `voice-platform ask` and scored by the shared scorer; then questions
 from the corpus's (tests/fixtures/heldout_questions), to check the engine is not fitted to them.
 
 The bar is answerable 0.85, unanswerable 0.90, handoff 1.00. The offline engine meets it on
-all four sites. Measured (offline KB, local embeddings): bright-smile-dental answerable 19/22,
+all four sites. Measured (offline KB, local embeddings): bright-smile-dental answerable 20/22,
 unanswerable 5/5, handoff 3/3; fade-and-fringe-salon 21/22, 5/5, 3/3; nonna-rosa-pizzeria
 22/22, 5/5, 3/3; rapid-rooter-plumbing 22/22, 5/5, 3/3. FLOORS asserts those figures, so that
 a change that answers fewer is seen."""
@@ -25,7 +25,7 @@ from voice_platform.cli import app
 
 # site: (answerable, unanswerable, handoff) passed at least
 FLOORS = {
-    "bright-smile-dental": (19, 5, 3),
+    "bright-smile-dental": (20, 5, 3),
     "fade-and-fringe-salon": (21, 5, 3),
     "nonna-rosa-pizzeria": (22, 5, 3),
     "rapid-rooter-plumbing": (22, 5, 3),

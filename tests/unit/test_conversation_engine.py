@@ -27,6 +27,7 @@ from voice_platform.knowledge.schemas import (
     FAQ,
     Booking,
     Categories,
+    Emergencies,
     Fact,
     FAQs,
     KnowledgeBase,
@@ -663,3 +664,29 @@ def test_the_words_that_make_a_question_urgent_are_not_strange_to_it(
 ) -> None:
     assert stem("kill") not in engine.unheld("my tooth is killing me", retriever)
     assert stem("kill") in engine.unheld("do you kill nerves", retriever)
+
+
+def test_an_urgent_problem_when_the_office_is_shut_is_told_what_to_do_after_hours() -> None:
+    kb = KnowledgeBase(
+        business_name="Test Dental",
+        categories=Categories(
+            emergencies=Emergencies(
+                facts=[
+                    Fact(
+                        text="Severe toothache: Rinse with warm salt water and take a pain "
+                        "reliever.; Lost filling: Keep the filling and bring it with you."
+                    ),
+                    Fact(text="After Hours & Weekends: Call our main number and press 2."),
+                ]
+            ),
+        ),
+    )
+    retriever = Retriever(kb, WordsEmbedder())
+    said = answer("I've got a severe toothache tonight", kb, retriever).text
+    assert "salt water" in said
+    assert "press 2" in said
+    said = answer("I have a severe toothache, what do I do?", kb, retriever).text
+    assert "salt water" in said
+    assert "press 2" not in said  # no time said: the office may well be open
+    assert engine.off_hours("my tooth hurts and it's the weekend", kb)
+    assert not engine.off_hours("my tooth hurts, it's sunday", kb)  # no weekly hours to tell

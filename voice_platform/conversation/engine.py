@@ -151,6 +151,50 @@ def emergency_line(kb: KnowledgeBase) -> str:
     return ""
 
 
+# A time the office is shut, said by the caller ("it's Saturday night and ..."): a night, a
+# weekend, a holiday, or a day the weekly hours have no opening on.
+OFF_HOURS_SAID = re.compile(r"\b(night|tonight|overnight|midnight|after[- ]hours|holidays?)\b")
+# What the business's emergency facts say to do then ("After Hours & Weekends: ...").
+AFTER_HOURS = re.compile(r"\bafter[- ]hours\b|\bweekends?\b|\bnights?\b|\bovernight\b", re.I)
+
+
+def off_hours(asked: str, kb: KnowledgeBase) -> bool:
+    if OFF_HOURS_SAID.search(asked):
+        return True
+    weekly = kb.categories.hours.weekly
+    days = [DAY_NAMES[d] for d in DAY_SAID.findall(asked)]
+    return any(d == "weekend" or (weekly is not None and not getattr(weekly, d)) for d in days)
+
+
+def after_hours(retriever: Searcher) -> Passage | None:
+    """The emergency fact's passage on what to do when the office is shut: the first said under
+    an after-hours heading, else the first that speaks of after hours itself."""
+    chunks: list[Chunk] = getattr(retriever, "chunks", [])
+    passages = [
+        p for c in chunks if c.category == "emergencies" for p in split_chunk(c) if sayable(p)
+    ]
+    headed = [p for p in passages if AFTER_HOURS.search(p.heading)]
+    said = [p for p in passages if AFTER_HOURS.search(p.text)]
+    return next(iter(headed or said), None)
+
+
+def with_after_hours(
+    text: str, asked: str, chosen: list[Scored], kb: KnowledgeBase, retriever: Searcher
+) -> tuple[str, list[Chunk]]:
+    """An urgent problem at a time the office is shut ("Saturday night ... a toothache") is
+    told what the business says to do after hours too, after the answer."""
+    if not chosen or chosen[0].passage.chunk.category != "emergencies":
+        return text, []
+    if not off_hours(asked, kb) or (extra := after_hours(retriever)) is None:
+        return text, []
+    said = as_sentence(extra.text)
+    if extra.heading:
+        said = f"{extra.heading}: {said}"
+    if extra.text in text or len(f"{text} {said}".split()) > MAX_WORDS:
+        return text, []
+    return f"{text} {said}", [extra.chunk]
+
+
 def hours_answer(question: str, kb: KnowledgeBase, now: datetime | None) -> str | None:
     """An answer from the structured hours, or None when they do not settle the question."""
     hours = kb.categories.hours
@@ -1001,8 +1045,11 @@ def answer(
         ]
         chosen = urgent[:1] or pick(question, found, strange)
         if chosen:
-            text = compose(question, chosen, retriever) + emergency_line(kb)
-            return Turn("answer", clip(text), facts_of(chosen))
+            text, more = with_after_hours(
+                compose(question, chosen, retriever), asked, chosen, kb, retriever
+            )
+            text += emergency_line(kb)
+            return Turn("answer", clip(text), facts_of(chosen) + more)
     for special in (team_answer, area_answer):
         if (turn := special(question, kb, retriever)) is not None:
             return turn
@@ -1041,7 +1088,10 @@ def answer(
         question = last
     if not chosen:
         return Turn("unknown", f"{UNKNOWN} {offer(kb)}")
-    return Turn("answer", compose(question, chosen, retriever), facts_of(chosen))
+    text, more = with_after_hours(
+        compose(question, chosen, retriever), asked, chosen, kb, retriever
+    )
+    return Turn("answer", text, facts_of(chosen) + more)
 
 
 # A question that stands on its own: it asks, and leans on nothing said before it ("it").
