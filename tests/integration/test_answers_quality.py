@@ -30,11 +30,11 @@ FLOORS = {
     "nonna-rosa-pizzeria": (22, 5, 3),
     "rapid-rooter-plumbing": (22, 5, 3),
 }
-# Held-out questions: (answerable, unanswerable) passed at least. Measured 9/10 6/6, 7/9 5/5,
+# Held-out questions: (answerable, unanswerable) passed at least. Measured 9/10 6/6, 8/9 5/5,
 # 9/9 6/6, 11/11 5/5.
 HELD_OUT = {
     "bright-smile-dental": (9, 6),
-    "fade-and-fringe-salon": (7, 5),
+    "fade-and-fringe-salon": (8, 5),
     "nonna-rosa-pizzeria": (9, 6),
     "rapid-rooter-plumbing": (11, 5),
 }

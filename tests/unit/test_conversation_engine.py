@@ -690,3 +690,20 @@ def test_an_urgent_problem_when_the_office_is_shut_is_told_what_to_do_after_hour
     assert "press 2" not in said  # no time said: the office may well be open
     assert engine.off_hours("my tooth hurts and it's the weekend", kb)
     assert not engine.off_hours("my tooth hurts, it's sunday", kb)  # no weekly hours to tell
+
+
+def test_wi_fi_is_wifi_and_while_is_no_subject() -> None:
+    assert stem("wifi") in set(words_of("Is there Wi-Fi?"))
+    assert stem("email") in set(words_of("Send us an e-mail"))
+    assert {stem("same"), stem("day")} <= set(words_of("same-day crowns"))
+    assert {stem("call")} <= set(words_of("the on-call dentist"))
+    assert stem("while") not in asked_terms("is there wifi while I wait?")
+    kb = KnowledgeBase(
+        business_name="Test Salon",
+        categories=Categories(
+            faqs=FAQs(faqs=[FAQ(question="Is there Wi-Fi?", answer="Free Wi-Fi while you wait.")])
+        ),
+    )
+    turn = answer("is there wifi while I wait?", kb, Retriever(kb, WordsEmbedder()))
+    assert turn.action == "answer"
+    assert "Free Wi-Fi" in turn.text

@@ -335,7 +335,8 @@ FILLER = stems(
     actually basically currently still even ever way sure lot lots bit kind sort type he she
     him her hers his who whom now exactly around put seen else too much many far all once
     can't cannot won't wouldn't isn't aren't doesn't didn't haven't couldn't shouldn't i've
-    you've we've they've it's that's he's she's let's we're they're we'll you'll supposed"""
+    you've we've they've it's that's he's she's let's we're they're we'll you'll supposed
+    while whilst"""
 )
 # Verbs that carry little of a question's point ("come out and look at", "give on a repair"):
 # they count for a share of their weight.

@@ -78,11 +78,22 @@ PHRASES = [
 ]
 
 
+# A word written with a hyphen after a part that is no word of its own ("Wi-Fi", "e-mail",
+# "co-pay"): one word, as callers write it ("wifi"); "on-call" and "same-day" stay two.
+JOINED = re.compile(r"\b([a-z]{1,2})-(?=[a-z])")
+
+
+def joined(found: re.Match[str]) -> str:
+    part = found.group(1)
+    return found.group(0) if part in STOPWORDS else part
+
+
 def words_of(text: str) -> list[str]:
     """Stemmed content words, in order, repeats kept; a phrase of PHRASES as its one word."""
     text = text.lower().replace("\u2019", "'")
     for phrase, word in PHRASES:
         text = phrase.sub(word, text)
+    text = JOINED.sub(joined, text)
     return [stem(word) for word in WORD.findall(text) if word not in STOPWORDS]
 
 
