@@ -3,7 +3,6 @@ marked as demo data, reproducible with --seed, and removable without touching re
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -176,15 +175,16 @@ def test_seed_keeps_real_calls_and_uses_existing_agents(demo: uuid.UUID) -> None
         assert s.exec(select(Agent.name)).all() == ["Reception"]
 
 
-def test_ten_thousand_calls_take_seconds(demo: uuid.UUID) -> None:
-    started = time.monotonic()
-    result = runner.invoke(app, ["demo", "seed", "--calls", "10000", "--seed", "2"])
-    elapsed = time.monotonic() - started
+def test_a_history_of_several_batches_is_written_whole(demo: uuid.UUID) -> None:
+    # How fast it writes is benchmark material (README: 10,000 calls in 7.4 s); this checks that
+    # batches add up (BATCH calls a statement) and that the rollups count every call.
+    result = runner.invoke(app, ["demo", "seed", "--calls", "2500", "--seed", "2"])
     assert result.exit_code == 0, result.output
     with tenant_session(demo) as s:
         count = s.exec(select(col(Call.id)).where(Call.channel == DEMO_CHANNEL)).all()
-    assert len(count) == 10000
-    assert elapsed < 30, elapsed
+        counted = s.exec(select(AgentDailyStats).where(AgentDailyStats.tenant_id == demo)).all()
+    assert len(count) == 2500
+    assert sum(row.calls for row in counted) == 2500
 
 
 def test_an_unknown_business_is_named(db: Servers) -> None:

@@ -94,10 +94,11 @@ def native_select(
     control_id: str,
     default_value: Any = None,
     disabled: Any = False,
+    **extra: Any,
 ) -> rx.Component:
     """The browser's own select: long lists stay searchable by typing, and phones show their
-    native picker."""
-    props: dict[str, Any] = {}
+    native picker. `extra` goes to the select as it is (event handlers…)."""
+    props: dict[str, Any] = dict(extra)
     if default_value is not None:
         props["default_value"] = default_value
     return rx.el.select(
@@ -117,6 +118,7 @@ def time_zone_select(
     control_id: str = "time_zone",
     default_value: Any = "UTC",
     disabled: Any = False,
+    **extra: Any,
 ) -> rx.Component:
     return native_select(
         name,
@@ -124,6 +126,7 @@ def time_zone_select(
         control_id=control_id,
         default_value=default_value,
         disabled=disabled,
+        **extra,
     )
 
 

@@ -26,14 +26,17 @@ from voice_platform.services.errors import ServiceError
 from voice_platform.services.security import MIN_PASSWORD_LENGTH
 from voice_platform.state.auth import AuthState, form_errors, in_thread
 
-# Start the time-zone picker at the browser's own zone, when the list has it.
+# Start the time-zone picker at the browser's own zone, when the list has it, unless the person
+# has already picked one (the page's load event can arrive after a quick first choice).
 DETECT_TIME_ZONE = """
 const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 const select = document.getElementById("time_zone");
-if (select && zone && Array.from(select.options).some((o) => o.value === zone)) {
+if (select && !select.dataset.chosen && zone
+    && Array.from(select.options).some((o) => o.value === zone)) {
   select.value = zone;
 }
 """
+MARK_CHOSEN = 'document.getElementById("time_zone").dataset.chosen = "1";'
 # check_tenant_fields calls the business's name "name"; this form calls it business_name.
 RENAMED = {"name": "business_name"}
 
@@ -127,7 +130,11 @@ def signup() -> rx.Component:
                     ),
                     field(
                         "Time zone",
-                        time_zone_select(control_id="time_zone", default_value="UTC"),
+                        time_zone_select(
+                            control_id="time_zone",
+                            default_value="UTC",
+                            on_change=rx.call_script(MARK_CHOSEN),
+                        ),
                         SignupState.errors.get("time_zone", ""),
                         control_id="time_zone",
                         hint="Your opening hours and call times are shown in it.",
