@@ -166,7 +166,12 @@ def test_up_reports_a_failed_start_and_cleans_up(
     stand_in_children(monkeypatch, [sys.executable, "-c", "raise SystemExit(7)"])
     output = tmp_path / "out.txt"
     settings = Settings(
-        _env_file=None, data_dir=tmp_path / "data", port=1, database_url="", redis_url=""
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        port=1,
+        database_url="",
+        redis_url="",
+        seed_demo_calls=0,
     )
     with output.open("w") as sink:
         code = run_up(settings, Console(file=sink, width=200))
