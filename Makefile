@@ -13,7 +13,7 @@ help:
 	@echo "make run   - install what is missing, then start the platform (embedded PostgreSQL and Redis)"
 	@echo "make test  - install what is missing, then lint, type-check and run every test with coverage"
 	@echo "make dev   - like run, with hot reload (UI on PORT, backend on PORT+1)"
-	@echo "make bench - measure start and stop times against their bounds"
+	@echo "make bench - run every benchmark (start-up, retrieval, crawl, KB quality, creation, calls, analytics…) against its bounds"
 	@echo "make lint | typecheck | format | clean"
 
 run: $(VENV)/.installed $(BUN)

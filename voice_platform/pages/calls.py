@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from voice_platform.components.forms import form_error, item_card, muted, section
 from voice_platform.components.layout import template
+from voice_platform.components.speech import speech_bubble
 from voice_platform.models import Call
 from voice_platform.services import call_log
 from voice_platform.services.errors import ServiceError
@@ -193,7 +194,7 @@ def call_row(row: Any) -> rx.Component:
 
 def turn_line(turn: Any) -> rx.Component:
     caller = turn["who"] == "caller"
-    return rx.box(
+    return speech_bubble(
         rx.text(turn["text"], size="2", overflow_wrap="anywhere"),
         rx.cond(
             (turn["action"] != "") | (turn["interrupted"] != ""),
@@ -204,11 +205,7 @@ def turn_line(turn: Any) -> rx.Component:
             ),
         ),
         rx.cond(turn["facts"] != "", rx.text("Facts used: " + turn["facts"], size="1")),
-        align_self=rx.cond(caller, "flex-end", "flex-start"),
-        background=rx.cond(caller, "var(--accent-3)", "var(--gray-3)"),
-        padding="var(--space-2)",
-        border_radius="var(--radius-3)",
-        max_width="90%",
+        caller=caller,
         data_testid="call-turn",
     )
 

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from voice_platform.components.forms import form_error, muted, not_allowed
 from voice_platform.components.layout import template
+from voice_platform.components.speech import speech_bubble
 from voice_platform.conversation.dialogue import (
     AgentTurn,
     CallEnd,
@@ -158,7 +159,7 @@ State = ConsoleState
 
 def said(turn: Any) -> rx.Component:
     caller = turn["who"] == "caller"
-    return rx.box(
+    return speech_bubble(
         rx.text(turn["text"], size="3", overflow_wrap="anywhere"),
         rx.cond(
             turn["action"] != "",
@@ -174,11 +175,8 @@ def said(turn: Any) -> rx.Component:
             turn["facts"] != "",
             rx.text("Facts used: " + turn["facts"], size="1", color_scheme="gray"),
         ),
-        align_self=rx.cond(caller, "flex-end", "flex-start"),
-        background=rx.cond(caller, "var(--accent-3)", "var(--gray-3)"),
+        caller=caller,
         padding="var(--space-3)",
-        border_radius="var(--radius-3)",
-        max_width="90%",
         data_testid=rx.cond(caller, "console-caller", "console-agent"),
     )
 

@@ -20,6 +20,7 @@ from voice_platform.components.forms import (
     text_input,
 )
 from voice_platform.components.layout import template
+from voice_platform.components.speech import speech_bubble
 from voice_platform.state.knowledge_gaps import ALL
 from voice_platform.state.knowledge_gaps import KnowledgeGapsState as State
 
@@ -215,22 +216,14 @@ def reasked() -> rx.Component:
                 align="center",
                 wrap="wrap",
             ),
-            rx.box(
+            speech_bubble(
                 rx.text(said["question"], size="2", overflow_wrap="anywhere"),
-                align_self="flex-end",
-                background="var(--accent-3)",
-                padding="var(--space-2)",
-                border_radius="var(--radius-3)",
-                max_width="90%",
+                caller=True,
                 data_testid="reask-question",
             ),
-            rx.box(
+            speech_bubble(
                 rx.text(said["answer"], size="2", overflow_wrap="anywhere"),
-                align_self="flex-start",
-                background="var(--gray-3)",
-                padding="var(--space-2)",
-                border_radius="var(--radius-3)",
-                max_width="90%",
+                caller=False,
                 data_testid="reask-answer",
             ),
             rx.link(

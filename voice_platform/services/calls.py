@@ -189,7 +189,8 @@ def voice_of(agent: Agent) -> str | None:
     return settings.relay_voice(voice["voice_id"])
 
 
-def _knowledge(session: Session, agent_id: uuid.UUID) -> tuple[KnowledgeBase, int]:
+def knowledge(session: Session, agent_id: uuid.UUID) -> tuple[KnowledgeBase, int]:
+    """The agent's knowledge base as it is now, and its version (parsed once a version)."""
     version = session.exec(
         select(KnowledgeRecord.version).where(KnowledgeRecord.agent_id == agent_id)
     ).first()
@@ -416,7 +417,7 @@ def agent_setup(
             raise LookupError("No such agent")
         tenant = session.get(Tenant, tenant_id)
         number = session.exec(select(PhoneNumber).where(PhoneNumber.agent_id == agent.id)).first()
-        kb, version = _knowledge(session, agent.id)
+        kb, version = knowledge(session, agent.id)
     transfer_to = (
         agent.transfer_number
         or (number.forward_to if number else None)

@@ -38,7 +38,6 @@ from voice_platform.models import (
     Call,
     GapResolution,
     GapStatus,
-    KnowledgeRecord,
     Role,
 )
 from voice_platform.models.base import utcnow
@@ -251,13 +250,6 @@ class GapGroup:
     calls: list[uuid.UUID]
 
 
-def knowledge_of(session: Session, agent_id: uuid.UUID) -> tuple[KnowledgeBase, int]:
-    record = session.get(KnowledgeRecord, agent_id)
-    if record is None:
-        return KnowledgeBase(), 0
-    return KnowledgeBase.model_validate(record.document), record.version
-
-
 def answers_now(question: str, kb: KnowledgeBase, retriever: Retriever) -> bool:
     """Whether the offline engine answers the question from the knowledge base as it is."""
     return rules_answer(question, kb, retriever).action == "answer"
@@ -328,7 +320,7 @@ def list_gaps(
         groups = group_questions(questions, embedder, settled=settled.get(agent_id, ()))
         if not groups:
             continue
-        kb, version = knowledge_of(session, agent_id)
+        kb, version = calls.knowledge(session, agent_id)
         retriever = calls.retriever_for(agent_id, version, kb)
         for group in groups:
             if answers_now(group.question, kb, retriever):
@@ -386,7 +378,7 @@ def draft(
     question = _question(question)
     pages = pages_of(session, principal=principal, agent_id=agent_id)
     indexed = page_sources(agent_id, pages, embedder)
-    kb, version = knowledge_of(session, agent_id)
+    kb, version = calls.knowledge(session, agent_id)
     scored: list[tuple[Source, float]] = []
     if embedder is not None:
         for hit in calls.retriever_for(agent_id, version, kb).find_passages(question, k=3):
